@@ -11,8 +11,8 @@ fields, major for renamed/removed fields or changed meanings.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
-from enum import Enum
+from datetime import UTC, datetime
+from enum import StrEnum
 from importlib import resources
 from typing import Any, Literal
 
@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field
 SCHEMA_VERSION = "1.0"
 
 
-class PageType(str, Enum):
+class PageType(StrEnum):
     """What a fetched page is. Only ``article`` pages become records in the dataset."""
 
     ARTICLE = "article"
@@ -120,7 +120,7 @@ def record_id(canonical_url: str) -> str:
 
 
 def utc_now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
 def json_schema() -> dict[str, Any]:
