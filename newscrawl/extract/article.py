@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
@@ -37,8 +38,12 @@ def extract(
     encoding: str | None = None,
     site: str | None = None,
     memory: TemplateMemory | None = None,
+    source_file: str | None = None,
 ) -> ExtractResult:
     """Turn one page into a record. ``encoding`` is the HTTP header charset, if any.
+
+    For a saved page without a known ``url`` the page's own canonical URL stands in, else the
+    ``file:`` URI of ``source_file``.
 
     Raises ``newscrawl.errors.InputError`` for input that is not an HTML page (empty, binary).
     """
@@ -49,6 +54,8 @@ def extract(
     body = extract_body(doc, meta, site=site_name, memory=memory)
     language = detect_language(doc, meta, body.text)
     page_type = classify_page(doc, meta, body)
+    if url is None:
+        url = meta.canonical_url or (Path(source_file).resolve().as_uri() if source_file else None)
     canonical = meta.canonical_url or url or ""
     text = body.text
     record = ArticleRecord(
@@ -70,6 +77,7 @@ def extract(
         word_count=len(text.split()),
         image=meta.image,
         fetched_at=fetched.isoformat(),
+        source_file=source_file,
     )
     return ExtractResult(page_type=page_type, record=record, canonical_url=meta.canonical_url)
 
