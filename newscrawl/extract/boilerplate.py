@@ -1,0 +1,220 @@
+"""The multilingual boilerplate layer: markup that is never article text, lines that never are.
+
+Two passes, both data-driven:
+
+* ``prune_boilerplate_nodes(tree)`` runs on the DOM *before* trafilatura: elements whose
+  class/id/role/aria tokens (``xpaths.py``) say consent banner, newsletter box, paywall teaser,
+  share bar, related rail, ad slot, social embed or caption are dropped, unless they hold the
+  article's own paragraphs (many sites wrap the whole story in ``<div class="paywall">``).
+* ``PHRASES.is_boilerplate(line)`` runs on each extracted line *after* trafilatura, with the
+  phrase lists in ``phrases/<lang>.txt`` (``xx.txt`` for language-independent patterns).
+
+Phrase file syntax: ``#`` starts a comment; a ``[section]`` header says how the lines below it
+match a *normalised* line (lowercase, curly quotes straightened, spaces collapsed, bullets and
+dashes trimmed at both ends, trailing ``. … ! : ; ,`` dropped):
+
+``[line]``     the whole line equals the phrase ("Advertisement", "Ver esta publicación en Instagram").
+``[related]``  like ``[line]``, and the line heads a run of teasers ("You may also like",
+               "Te puede interesar"): the short or link-heavy blocks after it go too.
+``[prefix]``   the line starts with the phrase ("Read more:", "A post shared by", "Foto:") and is
+               short (``MAX_PREFIX_WORDS``); a genuine paragraph that merely begins alike is long.
+``[regex]``    a Python regular expression searched in the normalised line, for lines at most
+               ``MAX_PREFIX_WORDS`` words long; anchor it (``^``, ``$``) yourself.
+
+Every language's list is applied to every page: fashion sites mix languages (an English story on
+a Spanish site ends with "Sigue toda la información de … desde Facebook, Twitter o Instagram"),
+and a whole-line or short-prefix match in one language is not article text in another. All
+phrases compile at import into one set and two alternations, so a line costs a few lookups.
+To add a language, add ``phrases/<code>.txt``; nothing else changes.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import lxml.html
+
+from newscrawl.extract.xpaths import (
+    BOILERPLATE_COMPOUNDS,
+    BOILERPLATE_ROLES,
+    BOILERPLATE_TOKENS,
+    DROP_TAGS,
+    PROTECTED_TAGS,
+    TAXONOMY_CLASS_PREFIXES,
+    TOKEN_ATTRIBUTES,
+)
+
+MAX_PREFIX_WORDS = 30  # [prefix]/[regex] matches only count on lines this short
+ARTICLE_TEXT_GUARD = 400  # paragraph chars (or half the page's) that protect a node from pruning
+
+_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "\u00a0": " "})
+_EDGE = " \t\r\n•·*-–—|>»«›‹▶►→\"'“”„❯"
+_TRAIL = ".…!:;,?"
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([:;!?])")
+_HAS_WORD = re.compile(r"\w")
+_TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
+_SECTIONS = ("line", "related", "prefix", "regex")
+
+
+def normalize_line(text: str) -> str:
+    """The form phrases are matched against (see the module docstring)."""
+    text = " ".join(text.lower().translate(_QUOTES).split())
+    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)  # French "Lire aussi :" -> "lire aussi:"
+    text = text.strip(_EDGE)
+    return text.rstrip(_TRAIL + _EDGE)
+
+
+@dataclass(frozen=True)
+class PhraseSet:
+    """All boilerplate phrases of all languages, compiled once."""
+
+    lines: frozenset[str]
+    related: frozenset[str]
+    prefix: re.Pattern[str] | None
+    regex: re.Pattern[str] | None
+
+    @classmethod
+    def from_texts(cls, texts: list[str]) -> PhraseSet:
+        found: dict[str, list[str]] = {name: [] for name in _SECTIONS}
+        for text in texts:
+            section = "line"
+            for raw in text.splitlines():
+                line = raw.strip()
+                if not line or line.startswith("#"):
+                    continue
+                if line.startswith("[") and line.endswith("]") and line[1:-1] in _SECTIONS:
+                    section = line[1:-1]
+                    continue
+                found[section].append(line if section == "regex" else _phrase_key(line, section))
+        related = frozenset(p for p in found["related"] if p)
+        prefixes = sorted({p for p in found["prefix"] if p}, key=len, reverse=True)
+        prefix_alts = [re.escape(p) + (r"(?!\w)" if p[-1].isalnum() else "") for p in prefixes]
+        regexes = [f"(?:{r})" for r in found["regex"]]
+        return cls(
+            lines=frozenset(p for p in found["line"] if p) | related,
+            related=related,
+            prefix=re.compile("^(?:" + "|".join(prefix_alts) + ")") if prefix_alts else None,
+            regex=re.compile("|".join(regexes)) if regexes else None,
+        )
+
+    def match(self, line: str) -> str | None:
+        """Which section a line matches ("line", "related", "prefix", "regex") or None."""
+        norm = normalize_line(line)
+        if not _HAS_WORD.search(norm):
+            return "line" if line.strip() else None  # "* * *", "…", a lone emoji or "©"
+        if norm in self.related:
+            return "related"
+        if norm in self.lines:
+            return "line"
+        if norm.count(" ") >= MAX_PREFIX_WORDS:
+            return None
+        if self.prefix is not None and self.prefix.match(norm):
+            return "prefix"
+        if self.regex is not None and self.regex.search(norm):
+            return "regex"
+        return None
+
+    def is_boilerplate(self, line: str) -> bool:
+        return self.match(line) is not None
+
+    def is_related_heading(self, line: str) -> bool:
+        return normalize_line(line) in self.related
+
+
+def _phrase_key(phrase: str, section: str) -> str:
+    if section == "prefix":
+        # Keep a trailing colon: "foto:" must not match "Fotografía de moda…".
+        return " ".join(phrase.lower().translate(_QUOTES).split()).strip(_EDGE)
+    return normalize_line(phrase)
+
+
+def load_phrases() -> PhraseSet:
+    """Read every ``phrases/*.txt`` shipped with the package."""
+    folder = resources.files("newscrawl.extract").joinpath("phrases")
+    texts = [
+        item.read_text(encoding="utf-8")
+        for item in sorted(folder.iterdir(), key=lambda i: i.name)
+        if item.name.endswith(".txt")
+    ]
+    return PhraseSet.from_texts(texts)
+
+
+PHRASES = load_phrases()
+
+
+# --- DOM pass ------------------------------------------------------------------------------
+
+
+def prune_boilerplate_nodes(tree: lxml.html.HtmlElement) -> int:
+    """Drop boilerplate elements from ``tree`` in place (keeping their tails); returns how many."""
+    doomed = [el for el in tree.iter() if isinstance(el.tag, str) and _looks_boilerplate(el)]
+    if not doomed:
+        return 0
+    guard = min(ARTICLE_TEXT_GUARD, _article_text(tree) // 2) or 1
+    removed = 0
+    for el in doomed:
+        if el.getparent() is None or _detached(el) or _article_text(el, stop=guard) >= guard:
+            continue
+        if el.find(".//article") is not None or el.find(".//main") is not None:
+            continue
+        if el.find(".//*[@itemprop='articleBody']") is not None:
+            continue
+        el.drop_tree()
+        removed += 1
+    return removed
+
+
+def _looks_boilerplate(el: lxml.html.HtmlElement) -> bool:
+    tag = el.tag
+    if tag in PROTECTED_TAGS or el.get("itemprop") == "articleBody":
+        return False
+    if tag in DROP_TAGS:
+        return True
+    role = el.get("role")
+    if role and role.strip().lower() in BOILERPLATE_ROLES:
+        return True
+    for attr in TOKEN_ATTRIBUTES:
+        value = el.get(attr)
+        if value and _boilerplate_value(value.lower()):
+            return True
+    return False
+
+
+def _boilerplate_value(value: str) -> bool:
+    for name in value.split():
+        if name.startswith(TAXONOMY_CLASS_PREFIXES):
+            continue
+        if BOILERPLATE_COMPOUNDS.search(name):
+            return True
+        if any(token in BOILERPLATE_TOKENS for token in _TOKEN_SPLIT.split(name)):
+            return True
+    return False
+
+
+def _detached(el: lxml.html.HtmlElement) -> bool:
+    """True when an ancestor was already dropped (the element hangs in a removed subtree)."""
+    root = el
+    while (parent := root.getparent()) is not None:
+        root = parent
+    return root.tag != "html"
+
+
+def _article_text(el: lxml.html.HtmlElement, stop: int = 0) -> int:
+    """Characters of paragraph-like text under ``el`` (paragraphs of 60+ chars, few links).
+
+    Many sites wrap the whole story in a "paywall", "subscriber" or "overlay" box: an element
+    holding the article's paragraphs is never pruned, whatever its class says.
+    """
+    total = 0
+    for p in el.iter("p"):
+        text = p.text_content()
+        if len(text) < 60:
+            continue
+        linked = sum(len(a.text_content()) for a in p.iter("a"))
+        if linked < 0.3 * len(text):
+            total += len(text)
+            if stop and total >= stop:
+                break
+    return total

@@ -1,0 +1,68 @@
+"""Which page elements are boilerplate by their markup: class/id/role/aria tokens, as data.
+
+Read by ``boilerplate.prune_boilerplate_nodes`` before trafilatura sees the tree. Trafilatura
+already drops much navigation and comment markup; these lists add what it keeps and what a
+fashion-news page is full of: Instagram and TikTok embeds (``blockquote.instagram-media``
+carries "View this post on Instagram" and "A post shared by ..."), figure captions and credits, consent banners, paywall and newsletter boxes,
+share bars, related-article rails and ad slots.
+
+Matching is on tokens of the lowercased attribute value split at anything not a letter or digit
+(``"c-share-bar__item"`` -> ``c``, ``share``, ``bar``, ``item``), so ``ad`` matches ``ad-slot`` but
+not ``header`` or ``download``. Class names that WordPress and similar CMSs derive from the
+article's own taxonomy (``tag-instagram``, ``category-social-media``) say nothing about the
+element and are ignored.
+
+Embedded tweets are kept on purpose: a quoted tweet is what the story reports (reference
+extractions count it as body text); only their leftovers ("pic.twitter.com/...", share links)
+go, through the phrase lists.
+"""
+
+from __future__ import annotations
+
+import re
+
+# A single token in class/id/aria-label/data-component that marks the element as boilerplate.
+_TOKENS = """
+    ad ads adv advert adverts advertisement advertising adslot adunit adsense dfp gpt doubleclick
+    sponsor sponsored sponsors promo promoted promotion affiliate
+    cookie cookies consent gdpr cmp onetrust didomi cookiebot usercentrics
+    newsletter newsletters subscribe subscription subscriptions paywall piano tinypass
+    membership signup optin
+    share shares sharing sharebar sharer social socials sociallinks addthis shareaholic sharethis
+    related recommended recommendations recirculation outbrain taboola relatedposts
+    readmore readalso alsoread morestories popular trending mostread mostpopular
+    caption captions figcaption credit credits copyright
+    breadcrumb breadcrumbs toolbar
+    instagram tiktok pinterest
+    modal popup overlay banner
+"""
+BOILERPLATE_TOKENS: frozenset[str] = frozenset(_TOKENS.split())
+
+# Multi-token names, matched on the dash/underscore-joined value (tokens alone are too vague).
+BOILERPLATE_COMPOUNDS = re.compile(
+    r"instagram-media|twitter-timeline|tiktok-embed|fb-post|fb-video|"
+    r"wp-caption-text|image-credit|photo-credit|media-credit|read-also|also-read|read-more|"
+    r"lee-tambien|leggi-anche|te-puede-interesar|a-lire-aussi|lire-aussi|leia-tambem|"
+    r"more-stories|more-articles|you-may-like|you-might-like|ad-slot|ad-unit|ad-container|"
+    r"ad-wrapper|google-ad|related-|-related"
+)
+
+# Class values derived from the article's own taxonomy, not the element's role.
+TAXONOMY_CLASS_PREFIXES: tuple[str, ...] = (
+    "tag-", "category-", "categories-", "section-", "topic-", "format-", "post-", "type-",
+    "status-", "has-", "hentry",
+)  # fmt: skip
+
+# ARIA roles of page chrome.
+BOILERPLATE_ROLES: frozenset[str] = frozenset(
+    {"banner", "navigation", "contentinfo", "complementary", "dialog", "alertdialog", "search"}
+)
+
+# Elements never pruned, whatever their attributes say: they hold the article.
+PROTECTED_TAGS: frozenset[str] = frozenset({"html", "body", "main", "article"})
+
+# Elements always dropped: their text is never article text.
+DROP_TAGS: tuple[str, ...] = ("figcaption", "nav", "footer", "aside", "form", "button", "dialog")
+
+# Attributes whose values are tokenised.
+TOKEN_ATTRIBUTES: tuple[str, ...] = ("class", "id", "aria-label", "data-component", "data-module")
