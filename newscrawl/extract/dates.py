@@ -270,20 +270,21 @@ def visible_date_candidates(tree: Any, marked: list[Any], limit: int = 12) -> li
             break
         if any(id(a) in seen for a in el.iterancestors()) and el.tag != "time":
             continue  # an ancestor already gave its text
-        text = " ".join(el.text_content().split())
+        text = element_text(el)
         attr = el.get("datetime") if el.tag == "time" else None
         if not attr and (not text or len(text) > 160):
             continue
         if _skipped(el):
             continue
-        seen.add(id(el))
         classes = " ".join((e.get("class") or "") for e in (el, *_ancestors(el, 2))).lower()
         updated = bool(_UPDATED_LABEL.search(text[:40])) or (
             ("updat" in classes or "modif" in classes) and "publi" not in classes
         )
         pos = _position(el)
+        before_count = len(found)
         if attr:
             found.append(VisibleDate(text, attr, updated, pos))
+            seen.add(id(el))
             continue
         for m in _VISIBLE_DATE.finditer(text):
             snippet = m.group("date")
@@ -300,7 +301,15 @@ def visible_date_candidates(tree: Any, marked: list[Any], limit: int = 12) -> li
             r = _RELATIVE.search(text)
             if r and len(text) <= 80:
                 found.append(VisibleDate(r.group(0), None, updated, pos))
+        if len(found) > before_count:
+            seen.add(id(el))  # its descendants would only repeat the same date
     return found
+
+
+def element_text(el: Any) -> str:
+    """Text of an element with its text nodes space-separated: ``text_content()`` glues
+    "Ríos</p><span>hace" into "Ríoshace"."""
+    return " ".join(" ".join(el.itertext()).split())
 
 
 def _ancestors(el: Any, n: int) -> list[Any]:

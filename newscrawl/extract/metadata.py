@@ -227,7 +227,7 @@ def _micro_value(el: Any) -> str | None:
     for attr in ("content", "datetime"):
         if el.get(attr):
             return str(el.get(attr)).strip()
-    text = _WS.sub(" ", el.text_content()).strip()
+    text = dates.element_text(el)
     return text or None
 
 
@@ -334,7 +334,7 @@ def strip_site_name(title: str, site_keys: set[str]) -> str:
 
 def _h1(doc: Document) -> str | None:
     for el in doc.tree.iterfind(".//h1"):
-        text = _WS.sub(" ", el.text_content()).strip()
+        text = dates.element_text(el)
         if 3 <= len(text) <= 300:
             return text
     return None
@@ -472,13 +472,13 @@ def _visible_bylines(doc: Document) -> list[str]:
     """Byline texts: rel=author links, byline/author-classed elements, "By ..." lines."""
     out: list[str] = []
     for el in doc.tree.xpath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"):
-        text = _WS.sub(" ", el.text_content()).strip()
+        text = dates.element_text(el)
         if text and not _in_skipped(el):
             out.append(text)
     if out:
         return out[:6]
     for el in marked_elements(doc, _BYLINE_MARKERS)[:40]:
-        text = _WS.sub(" ", el.text_content()).strip()
+        text = dates.element_text(el)
         if not text or len(text) > 160 or _in_skipped(el):
             continue
         out.append(text)
@@ -494,10 +494,10 @@ def _visible_bylines(doc: Document) -> list[str]:
             continue
         holder = (
             parent
-            if len(_WS.sub(" ", parent.text_content())) > len(node.strip()) + 2
+            if len(dates.element_text(parent)) > len(node.strip()) + 2
             else parent.getparent()
         )
-        text = _WS.sub(" ", (holder if holder is not None else parent).text_content()).strip()
+        text = dates.element_text(holder if holder is not None else parent)
         if len(text) <= 120 and not _in_skipped(parent):
             out.append(text)
             if len(out) >= 2:
@@ -754,8 +754,8 @@ def _figure_text(doc: Document, image_url: str) -> tuple[str | None, str | None]
     credit_el = cap_el.xpath(
         ".//*[re:test(@class, 'credit|copyright|author|source', 'i')]", namespaces=_NS
     )
-    credit = _WS.sub(" ", credit_el[0].text_content()).strip() if credit_el else None
-    text = _WS.sub(" ", cap_el.text_content()).strip()
+    credit = dates.element_text(credit_el[0]) if credit_el else None
+    text = dates.element_text(cap_el)
     if credit:
         text = text.replace(credit, "").strip(" |-–")
     else:
