@@ -1,0 +1,203 @@
+"""Hostile and broken responses: bounded cost, and every case counted by kind.
+
+Scrapy already bounds most costs; these middlewares make sure each case is *reported*, in the
+crawl stats under ``newscrawl/hostile/<kind>`` (the run manifest lists them), and drop the
+responses nothing downstream could use. What bounds what:
+
+=====================  ==========================================  ==========================
+kind                   bounded by                                  counted by
+=====================  ==========================================  ==========================
+too-large              ``DOWNLOAD_MAXSIZE`` (cancelled mid-body)   HostileResponseMiddleware
+decompression-bomb     ``DOWNLOAD_MAXSIZE`` on the decoded size    CountingHttpCompression…
+truncated              ``DOWNLOAD_FAIL_ON_DATALOSS``               HostileResponseMiddleware
+timeout (slow drip)    ``DOWNLOAD_TIMEOUT`` (whole download)       HostileResponseMiddleware
+redirect-limit         ``REDIRECT_MAX_TIMES``                      HostileResponseMiddleware
+binary-as-html         sniffed here, dropped                       HostileResponseMiddleware
+empty-body             dropped                                     HostileResponseMiddleware
+wrong-charset          decoded by extraction anyway                HostileResponseMiddleware
+http-error             ``RETRY_TIMES``, capped ``Retry-After``     HostileResponseMiddleware
+http-error-retry-after (same; the server asked us to wait)         HostileResponseMiddleware
+=====================  ==========================================  ==========================
+
+Counts are per response or attempt: a page retried three times for a timeout counts three.
+"""
+
+from __future__ import annotations
+
+import codecs
+import logging
+from typing import TYPE_CHECKING, Any
+
+from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
+from scrapy.exceptions import (
+    DownloadCancelledError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from twisted.internet.error import TimeoutError as TxTimeoutError
+from twisted.web._newclient import ResponseFailed
+
+from newscrawl.extract.document import looks_binary
+
+if TYPE_CHECKING:
+    from scrapy import Request, Spider
+    from scrapy.crawler import Crawler
+    from scrapy.http import Response
+    from scrapy.statscollectors import StatsCollector
+
+logger = logging.getLogger(__name__)
+
+STATS_PREFIX = "newscrawl/hostile/"
+_REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+_HTML_TYPES = (b"text/html", b"application/xhtml+xml")
+
+
+class HostileResponse(IgnoreRequest):
+    """A response dropped because nothing downstream could use it; ``kind`` says why."""
+
+    def __init__(self, kind: str, url: str, detail: str) -> None:
+        super().__init__(f"{kind}: {url}: {detail}")
+        self.kind = kind
+
+
+def count(stats: StatsCollector | None, kind: str) -> None:
+    if stats is not None:
+        stats.inc_value(STATS_PREFIX + kind)
+
+
+class HostileResponseMiddleware:
+    """Sniff and count broken responses; drop the unusable ones.
+
+    Sits between HTTP decompression (590) and the retry middleware (550), e.g. at 580, so it
+    sees decoded bodies and every download failure before it is retried.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> HostileResponseMiddleware:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response,
+                         spider: Spider | None = None) -> Response:  # fmt: skip
+        status = response.status
+        if status >= 400:
+            count(self.stats, "http-error")
+            if response.headers.get(b"Retry-After"):
+                count(self.stats, "http-error-retry-after")
+            return response
+        if status in _REDIRECT_CODES:
+            return response
+        if 200 <= status < 300 and request.method != "HEAD":
+            self._check_body(request, response)
+        return response
+
+    def _check_body(self, request: Request, response: Response) -> None:
+        content_type = (response.headers.get(b"Content-Type") or b"").lower()
+        declared_html = not content_type or content_type.split(b";")[0].strip() in _HTML_TYPES
+        if not declared_html:
+            return  # sitemaps, feeds, robots.txt: their parsers judge them
+        body = response.body
+        if not body.strip():
+            count(self.stats, "empty-body")
+            raise HostileResponse("empty-body", request.url, "empty body served as a page")
+        if looks_binary(body):
+            count(self.stats, "binary-as-html")
+            raise HostileResponse("binary-as-html", request.url, "binary body served as text/html")
+        charset = _declared_charset(content_type)
+        if charset and not _decodes(body, charset):
+            count(self.stats, "wrong-charset")
+
+    def process_exception(self, request: Request, exception: Exception,
+                          spider: Spider | None = None) -> None:  # fmt: skip
+        kind = _exception_kind(exception)
+        if kind:
+            count(self.stats, kind)
+        return None
+
+
+class RedirectLimitCounter:
+    """Count responses that would take a redirect chain past ``REDIRECT_MAX_TIMES``.
+
+    Scrapy's RedirectMiddleware (600) drops them with IgnoreRequest raised from
+    ``process_response``, which no other middleware sees; this one sits just before it (610).
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.stats = crawler.stats
+        self.max_redirects = crawler.settings.getint("REDIRECT_MAX_TIMES")
+        self.enabled = crawler.settings.getbool("REDIRECT_ENABLED")
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> RedirectLimitCounter:
+        return cls(crawler)
+
+    def process_response(self, request: Request, response: Response,
+                         spider: Spider | None = None) -> Response:  # fmt: skip
+        if (self.enabled and response.status in _REDIRECT_CODES
+                and b"Location" in response.headers
+                and not request.meta.get("dont_redirect")
+                and request.meta.get("redirect_times", 0) + 1 > self.max_redirects):  # fmt: skip
+            count(self.stats, "redirect-limit")
+        return response
+
+
+class CountingHttpCompressionMiddleware(HttpCompressionMiddleware):
+    """Scrapy's decompression (bounded by ``DOWNLOAD_MAXSIZE`` on the decoded size), counted.
+
+    Replaces ``scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware`` at 590.
+    """
+
+    def process_response(self, request: Request, response: Response,
+                         spider: Spider | None = None) -> Any:  # fmt: skip
+        try:
+            return super().process_response(request, response)
+        except IgnoreRequest:
+            count(self.stats, "decompression-bomb")
+            raise
+        except (OSError, EOFError, ValueError) as exc:  # corrupt gzip/deflate/brotli data
+            count(self.stats, "bad-encoding")
+            raise HostileResponse("bad-encoding", request.url, f"undecodable body: {exc}") from exc
+
+
+def _exception_kind(exception: Exception) -> str | None:
+    if isinstance(exception, DownloadTimeoutError | TxTimeoutError):
+        return "timeout"
+    if isinstance(exception, ResponseDataLossError):
+        return "truncated"
+    if isinstance(exception, DownloadCancelledError):
+        # Scrapy cancels a download for two reasons: DOWNLOAD_MAXSIZE (the message says so when
+        # the Content-Length announced it; empty when the body grew past it) and its own
+        # timeout, which it reports as DownloadTimeoutError instead.
+        message = str(exception)
+        return "too-large" if not message or "max size" in message else None
+    if isinstance(exception, ResponseFailed) and any(
+        "DataLoss" in type(getattr(r, "value", r)).__name__ for r in exception.reasons
+    ):
+        return "truncated"
+    return None
+
+
+def _declared_charset(content_type: bytes) -> str | None:
+    for part in content_type.split(b";")[1:]:
+        key, _, value = part.partition(b"=")
+        if key.strip() == b"charset" and value.strip():
+            name = value.strip().strip(b"\"'").decode("ascii", "replace")
+            try:
+                return codecs.lookup(name).name
+            except LookupError:
+                return None
+    return None
+
+
+def _decodes(body: bytes, charset: str) -> bool:
+    if body.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return True  # a BOM overrides the header (HTML standard); extraction follows it
+    try:
+        body[:1_000_000].decode(charset)
+    except UnicodeDecodeError as exc:
+        # A multi-byte character cut by the 1 MB window is not an error.
+        return exc.start >= 1_000_000 - 4
+    return True
