@@ -35,6 +35,12 @@ _TOKENS = """
     breadcrumb breadcrumbs toolbar
     instagram tiktok pinterest
     modal popup overlay banner
+    publi publicidad pubblicita publicite publicidade werbung anzeige
+    boletin suscripcion suscribete abbonamento abbonati abonnement abo assinatura assine
+    compartir comparte condividi partage partager teilen compartilhar partilhar
+    relacionadas relacionados relacionada correlati correlate similaires verwandte
+    didascalia legende leyenda bildunterschrift credito creditos
+    etiquetas migas
 """
 BOILERPLATE_TOKENS: frozenset[str] = frozenset(_TOKENS.split())
 
@@ -44,7 +50,9 @@ BOILERPLATE_COMPOUNDS = re.compile(
     r"wp-caption-text|image-credit|photo-credit|media-credit|read-also|also-read|read-more|"
     r"lee-tambien|leggi-anche|te-puede-interesar|a-lire-aussi|lire-aussi|leia-tambem|"
     r"more-stories|more-articles|you-may-like|you-might-like|ad-slot|ad-unit|ad-container|"
-    r"ad-wrapper|google-ad|related-|-related"
+    r"ad-wrapper|google-ad|related-|-related|pie-foto|pie-de-foto|foto-pie|leer-mas|lee-mas|"
+    r"mas-leidas|mas-leido|mas-vistos|piu-letti|les-plus-lus|meistgelesen|mais-lidas|"
+    r"lire-la-suite|read-next|up-next"
 )
 
 # Class values derived from the article's own taxonomy, not the element's role.
