@@ -97,8 +97,19 @@ def split_byline(text: str) -> list[str]:
         for part in _SEPARATORS.split(chunk):
             part = _strip_lead_in(part.strip(" .:-–—()[]\"'“”«»"))
             if part:
-                names.append(part)
+                names.extend(_split_agency_suffix(part))
     return names
+
+
+def _split_agency_suffix(part: str) -> list[str]:
+    """ "Eric Tucker Associated Press" -> ["Eric Tucker", "Associated Press"]."""
+    lower = part.lower()
+    for agency in AGENCIES:
+        if lower.endswith(" " + agency) and len(agency) > 2:
+            head = part[: -len(agency)].strip()
+            if head:
+                return [head, part[-len(agency) :]]
+    return [part]
 
 
 def _strip_lead_in(text: str) -> str:
@@ -151,7 +162,9 @@ def clean_authors(candidates: Iterable[str], *, allow_single: bool = False) -> l
             if key and key not in seen and looks_like_name(name, allow_single=allow_single):
                 seen.add(key)
                 out.append(name)
-    return out
+    # An agency next to named people is their affiliation or distributor, not a co-author.
+    people = [n for n in out if not is_agency(n)]
+    return people or out
 
 
 def _tidy_case(name: str) -> str:

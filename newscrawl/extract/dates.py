@@ -244,9 +244,11 @@ _UPDATED_LABEL = re.compile(
 DATEISH_MARKERS = re.compile(
     r"date|time|fecha|datum|publi|posted|byline|meta|dateline|firma|autor|author", re.I
 )
+# Whole class tokens (or their dash/underscore parts): "node--promoted" is not a promo box.
 _SKIP_ANCESTORS = re.compile(
-    r"comment|related|recommend|sidebar|widget|footer|teaser|more-|popular|trending|newsletter|"
-    r"promo|nav|menu|breadcrumb|share",
+    r"(?:^|[\s_-])(?:comments?|related|recommended|recommendations?|sidebar|widgets?|footer|"
+    r"teasers?|more|popular|trending|newsletter|promo|nav|navbar|navigation|menu|breadcrumbs?|"
+    r"share|sharing|social)(?:$|[\s_-])",
     re.I,
 )
 
@@ -270,11 +272,15 @@ def visible_date_candidates(tree: Any, marked: list[Any], limit: int = 12) -> li
             break
         if any(id(a) in seen for a in el.iterancestors()) and el.tag != "time":
             continue  # an ancestor already gave its text
+        if el.tag != "time" and el.find(".//time[@datetime]") is not None:
+            continue  # the <time datetime> inside says it exactly
         text = element_text(el)
         attr = el.get("datetime") if el.tag == "time" else None
+        if el.tag == "abbr" and parse_iso(el.get("title")):
+            attr = el.get("title")  # hAtom: <abbr class="published" title="2024-...">
         if not attr and (not text or len(text) > 160):
             continue
-        if _skipped(el):
+        if in_page_furniture(el):
             continue
         classes = " ".join((e.get("class") or "") for e in (el, *_ancestors(el, 2))).lower()
         updated = bool(_UPDATED_LABEL.search(text[:40])) or (
@@ -309,7 +315,10 @@ def visible_date_candidates(tree: Any, marked: list[Any], limit: int = 12) -> li
 def element_text(el: Any) -> str:
     """Text of an element with its text nodes space-separated: ``text_content()`` glues
     "Ríos</p><span>hace" into "Ríoshace"."""
-    return " ".join(" ".join(el.itertext()).split())
+    return _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(" ".join(el.itertext()).split()))
+
+
+_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?)\]])")
 
 
 def _ancestors(el: Any, n: int) -> list[Any]:
@@ -321,12 +330,19 @@ def _ancestors(el: Any, n: int) -> list[Any]:
     return out
 
 
-def _skipped(el: Any) -> bool:
-    for a in el.iterancestors():
+def in_page_furniture(el: Any) -> bool:
+    """Inside navigation, a footer, an aside, comments or a related-articles block.
+
+    Only the ancestors up to the enclosing ``<article>``/``<main>`` count: above it sit layout
+    wrappers ("right-sidebar", "sticky-sidebar" themes) that hold the article itself.
+    """
+    for depth, a in enumerate(el.iterancestors()):
         if a.tag in ("nav", "footer", "aside"):
             return True
         if _SKIP_ANCESTORS.search((a.get("class") or "") + " " + (a.get("id") or "")):
             return True
+        if a.tag in ("article", "main", "body") or depth >= 8:
+            return False
     return False
 
 

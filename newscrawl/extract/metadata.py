@@ -75,9 +75,6 @@ _LEAD_IN_TEXT = re.compile(
     re.I,
 )
 _NS = {"re": "http://exslt.org/regular-expressions"}
-_SKIP_BYLINE = re.compile(
-    r"comment|related|recommend|sidebar|widget|footer|teaser|popular|newsletter|nav|menu", re.I
-)
 _WS = re.compile(r"\s+")
 
 
@@ -473,13 +470,13 @@ def _visible_bylines(doc: Document) -> list[str]:
     out: list[str] = []
     for el in doc.tree.xpath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"):
         text = dates.element_text(el)
-        if text and not _in_skipped(el):
+        if text and not dates.in_page_furniture(el):
             out.append(text)
     if out:
         return out[:6]
     for el in marked_elements(doc, _BYLINE_MARKERS)[:40]:
         text = dates.element_text(el)
-        if not text or len(text) > 160 or _in_skipped(el):
+        if not text or len(text) > 160 or dates.in_page_furniture(el):
             continue
         out.append(text)
         if len(out) >= 4:
@@ -498,20 +495,11 @@ def _visible_bylines(doc: Document) -> list[str]:
             else parent.getparent()
         )
         text = dates.element_text(holder if holder is not None else parent)
-        if len(text) <= 120 and not _in_skipped(parent):
+        if len(text) <= 120 and not dates.in_page_furniture(parent):
             out.append(text)
             if len(out) >= 2:
                 break
     return out
-
-
-def _in_skipped(el: Any) -> bool:
-    for a in el.iterancestors():
-        if a.tag in ("nav", "footer", "aside"):
-            return True
-        if _SKIP_BYLINE.search((a.get("class") or "") + " " + (a.get("id") or "")):
-            return True
-    return False
 
 
 # -- dates -----------------------------------------------------------------------------------
@@ -606,7 +594,7 @@ def _visible_dates(
         return None, None
     h1 = doc.tree.find(".//h1")
     anchor = h1.sourceline if h1 is not None and isinstance(h1.sourceline, int) else 0
-    candidates.sort(key=lambda c: abs(c.position - anchor))
+    candidates.sort(key=lambda c: (abs(c.position - anchor), c.iso_attr is None))
     published = modified = None
     for cand in candidates:
         value = dates.parse_iso(cand.iso_attr) if cand.iso_attr else None
