@@ -79,8 +79,9 @@ class Refusal:
     reason: str
 
 
-def allow_private_from(settings: Mapping[str, object] | None = None,
-                       environ: Mapping[str, str] | None = None) -> bool:
+def allow_private_from(
+    settings: Mapping[str, object] | None = None, environ: Mapping[str, str] | None = None
+) -> bool:
     """The opt-in: the ``NEWSCRAWL_ALLOW_PRIVATE_NETWORK`` setting or environment variable."""
     environ = os.environ if environ is None else environ
     if _truthy(environ.get(ENV_VAR)):
@@ -135,8 +136,15 @@ def address_refusal(address: str | IPAddress, allow_private: bool = False) -> Re
 def _is_non_public(ip: IPAddress) -> bool:
     if any(ip.version == net.version and ip in net for net in _EXTRA_BLOCKED):
         return True
-    return (not ip.is_global or ip.is_private or ip.is_loopback or ip.is_link_local
-            or ip.is_multicast or ip.is_reserved or ip.is_unspecified)
+    return (
+        not ip.is_global
+        or ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+    )
 
 
 def literal_address(host: str) -> IPAddress | None:

@@ -215,7 +215,8 @@ def site_for_url(url: str, language: str | None = None) -> Site:
     if not is_http_url(url):
         raise ConfigError(f"--url {url!r} is not an http(s) URL")
     host = host_of(url)
-    return Site(name=host, home=(clean_url(url) or url,), domains=(host,), language=language)
+    name = re.sub(r"[^a-z0-9._-]", "-", host)[:63]
+    return Site(name=name, home=(clean_url(url) or url,), domains=(host,), language=language)
 
 
 def select_sites(registry: dict[str, Site], names: Iterable[str]) -> list[Site]:

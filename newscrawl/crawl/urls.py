@@ -190,12 +190,21 @@ def url_key(url: str) -> str | None:
 
 
 def host_of(url: str) -> str:
-    """Lower-case host without ``www.`` (what allowed-domain checks compare)."""
+    """Lower-case host without ``www.`` (what allowed-domain checks compare).
+
+    A non-default port is kept (``127.0.0.1:8601``): sites served side by side on one address,
+    as the local fixture web is, are different sites.
+    """
     try:
-        host = (urlsplit(url).hostname or "").rstrip(".").lower()
+        parts = urlsplit(url)
+        host = (parts.hostname or "").rstrip(".").lower()
+        port = parts.port
     except ValueError:
         return ""
-    return host[4:] if host.startswith("www.") else host
+    host = host[4:] if host.startswith("www.") else host
+    if port is not None and port != _DEFAULT_PORT.get(parts.scheme.lower()):
+        host = f"{host}:{port}"
+    return host
 
 
 def in_domains(url: str, domains: tuple[str, ...] | list[str]) -> bool:

@@ -28,6 +28,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import xxhash
+
 from newscrawl.errors import ConfigError, StateError, StateLockedError
 
 
@@ -45,6 +47,11 @@ class PageState:
     lastmod: str | None = None  # sitemap/feed lastmod the page was fetched for
     record_id: str | None = None
     content_hash: str | None = None
+
+
+def content_hash_of(title: str | None, body: str) -> str:
+    """What makes a record "changed" for a rerun: its title and body (not the fetch time)."""
+    return xxhash.xxh64_hexdigest(f"{title or ''}\n{body}".encode())
 
 
 @dataclass(slots=True)
