@@ -11,7 +11,7 @@ too-large              ``DOWNLOAD_MAXSIZE`` (cancelled mid-body)   HostileRespon
 decompression-bomb     ``DOWNLOAD_MAXSIZE`` on the decoded size    CountingHttpCompression…
 truncated              ``DOWNLOAD_FAIL_ON_DATALOSS``               HostileResponseMiddleware
 timeout (slow drip)    ``DOWNLOAD_TIMEOUT`` (whole download)       HostileResponseMiddleware
-redirect-limit         ``REDIRECT_MAX_TIMES``                      HostileResponseMiddleware
+redirect-limit         ``REDIRECT_MAX_TIMES``                      RedirectCounter
 binary-as-html         sniffed here, dropped                       HostileResponseMiddleware
 empty-body             dropped                                     HostileResponseMiddleware
 wrong-charset          decoded by extraction anyway                HostileResponseMiddleware
@@ -27,6 +27,7 @@ from __future__ import annotations
 import codecs
 import logging
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin, urlsplit
 
 from scrapy.downloadermiddlewares.httpcompression import HttpCompressionMiddleware
 from scrapy.exceptions import (
@@ -38,6 +39,7 @@ from scrapy.exceptions import (
 from twisted.internet.error import TimeoutError as TxTimeoutError
 from twisted.web._newclient import ResponseFailed
 
+from newscrawl.crawl.netguard import KIND_SCHEME
 from newscrawl.extract.document import looks_binary
 
 if TYPE_CHECKING:
@@ -49,6 +51,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STATS_PREFIX = "newscrawl/hostile/"
+REFUSED_PREFIX = "newscrawl/refused/"  # shared with newscrawl.spiders.netguard
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 
@@ -118,11 +121,13 @@ class HostileResponseMiddleware:
         return None
 
 
-class RedirectLimitCounter:
-    """Count responses that would take a redirect chain past ``REDIRECT_MAX_TIMES``.
+class RedirectCounter:
+    """Count redirects Scrapy drops silently: past ``REDIRECT_MAX_TIMES``, or to a non-HTTP URL.
 
-    Scrapy's RedirectMiddleware (600) drops them with IgnoreRequest raised from
-    ``process_response``, which no other middleware sees; this one sits just before it (610).
+    Scrapy's RedirectMiddleware (600) drops the first with an IgnoreRequest raised from
+    ``process_response``, which no other middleware sees, and hands the second back as a plain
+    3xx response; this one sits just before it (610). Redirects it follows are re-scheduled
+    through every middleware, so the address guard checks each hop itself.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -131,15 +136,20 @@ class RedirectLimitCounter:
         self.enabled = crawler.settings.getbool("REDIRECT_ENABLED")
 
     @classmethod
-    def from_crawler(cls, crawler: Crawler) -> RedirectLimitCounter:
+    def from_crawler(cls, crawler: Crawler) -> RedirectCounter:
         return cls(crawler)
 
     def process_response(self, request: Request, response: Response,
                          spider: Spider | None = None) -> Response:  # fmt: skip
-        if (self.enabled and response.status in _REDIRECT_CODES
-                and b"Location" in response.headers
-                and not request.meta.get("dont_redirect")
-                and request.meta.get("redirect_times", 0) + 1 > self.max_redirects):  # fmt: skip
+        location = response.headers.get(b"Location")
+        if (not self.enabled or response.status not in _REDIRECT_CODES or not location
+                or request.meta.get("dont_redirect")):  # fmt: skip
+            return response
+        target = urljoin(request.url, location.decode("latin-1").strip())
+        if urlsplit(target).scheme.lower() not in ("http", "https"):
+            if self.stats is not None:
+                self.stats.inc_value(REFUSED_PREFIX + KIND_SCHEME)
+        elif request.meta.get("redirect_times", 0) + 1 > self.max_redirects:
             count(self.stats, "redirect-limit")
         return response
 

@@ -117,7 +117,7 @@ def article_html(article: HostileArticle, base: str) -> str:
           "name": "Clara Weiss"}, "mainEntityOfPage": url}  # fmt: skip
     meta_charset = '<meta charset="utf-8">' if article.charset in ("utf-8", "lying-utf8") else ""
     return (
-        f"<!DOCTYPE html>\n<html lang=\"en\"><head>{meta_charset}"
+        f'<!DOCTYPE html>\n<html lang="en"><head>{meta_charset}'
         f"<title>{escape(article.title)} | The Hostile Gazette</title>"
         f'<meta property="og:type" content="article">'
         f'<meta property="og:title" content="{escape(article.title)}">'
@@ -246,8 +246,9 @@ def _html_as_sitemap(base: str) -> Response:
 
 
 def _truncated_sitemap(base: str) -> Response:
-    whole = _urlset([base + ARTICLES[5].path, base + "/news/2026/11/never-finished"])
-    return _xml(whole[: whole.index(b"never-finished") - 20])
+    # Cut inside the second entry's <lastmod>: the first entry and the second URL are whole.
+    whole = _urlset([base + ARTICLES[5].path, base + ARTICLES[1].path])
+    return _xml(whole[: whole.rindex(b"<lastmod>") + 12])
 
 
 _CASES = {
