@@ -14,6 +14,7 @@ leaves every other page byte-identical (same ETag → 304 on the next crawl).
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 import threading
 from collections.abc import Callable
@@ -230,6 +231,8 @@ class FixtureSite:
                 for a in self.articles.values()
                 if a.syndicated_from
             ],
+            # [path, other_site, other_path]: independent reports of the same news event
+            "same_story": [list(x) for x in declared.get("same_story", [])],
         }
 
     def _check_manifest(self) -> None:
@@ -280,7 +283,7 @@ class FixtureSite:
         if style == "slash":
             return path[:-1] if path.endswith("/") else path + "/"
         if style == "jsessionid":
-            return path + ";jsessionid=" + slugify(article.title)[:6].upper() + "0F3A9"
+            return path + ";jsessionid=" + hashlib.md5(path.encode()).hexdigest()[:16].upper()
         if style == "absolute":
             return BASE + path
         return path
