@@ -313,12 +313,36 @@ def visible_date_candidates(tree: Any, marked: list[Any], limit: int = 12) -> li
 
 
 def element_text(el: Any) -> str:
-    """Text of an element with its text nodes space-separated: ``text_content()`` glues
-    "Ríos</p><span>hace" into "Ríoshace"."""
-    return _SPACE_BEFORE_PUNCT.sub(r"\1", " ".join(" ".join(el.itertext()).split()))
+    """Text of an element, whitespace-collapsed, with a space at block boundaries:
+    ``text_content()`` glues "Ríos</p><span>hace" into "Ríoshace", while inline markup
+    ("<i>Yersinia</i>, the") must stay glued."""
+    parts: list[str] = []
+    _collect_text(el, parts)
+    return " ".join("".join(parts).split())
 
 
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([,.;:!?)\]])")
+_BLOCK_TAGS = frozenset(
+    {"p", "div", "br", "li", "ul", "ol", "dl", "dt", "dd", "h1", "h2", "h3", "h4", "h5", "h6",
+     "section", "article", "header", "footer", "time", "span", "td", "th", "tr", "figcaption",
+     "address", "blockquote", "button"}
+)  # fmt: skip
+
+
+def _collect_text(el: Any, parts: list[str]) -> None:
+    tag = el.tag if isinstance(el.tag, str) else ""
+    if tag in ("script", "style", "template"):
+        return
+    block = tag in _BLOCK_TAGS
+    if block:
+        parts.append(" ")
+    if el.text:
+        parts.append(el.text)
+    for child in el:
+        _collect_text(child, parts)
+        if child.tail:
+            parts.append(child.tail)
+    if block:
+        parts.append(" ")
 
 
 def _ancestors(el: Any, n: int) -> list[Any]:
