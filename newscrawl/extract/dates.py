@@ -35,10 +35,6 @@ _ISO_LIKE = re.compile(
 _HAS_TIME = re.compile(r"\d{1,2}\s*[:h]\s*\d{2}|\b\d{1,2}\s*(?:[ap]\.?\s?m\b\.?|uhr\b)", re.I)
 _HAS_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
 _HOUR_H = re.compile(r"\b(\d{1,2})\s*h\s*(\d{2})\b", re.I)
-# Words that sit between a date and its time ("at", "à", "alle", "um", "às", "a las") or label it.
-_CONNECTORS = re.compile(
-    r"\s*(?:\b(?:at|à|a|alle|ore|um|às|as|a\s+las|a\s+les|om|kl\.?)\b|[|·•—–,@]|\s-\s)\s*", re.I
-)
 
 
 @dataclass(frozen=True)
@@ -102,12 +98,27 @@ def parse_structured(raw: Any, lang: str | None, fetched_at: datetime) -> DateVa
 
 
 def normalise_text(text: str) -> str:
-    """Reduce a visible date string to something dateparser reads: ``10h30`` -> ``10:30``,
-    connectors between date and time dropped, whitespace collapsed."""
+    """Reduce a visible date string to what dateparser reads reliably: the date (and time and
+    zone) found in it, ``10h30`` -> ``10:30``, labels ("Publicado el", "il") and connectors
+    ("à", "um", "às") dropped. Relative expressions ("il y a 3 heures") are kept whole."""
     text = " ".join(text.split())
-    text = _HOUR_H.sub(r"\1:\2", text)
-    text = _CONNECTORS.sub(" ", text)
-    return text.strip(" .:")
+    m = _VISIBLE_DATE.search(text)
+    if m:
+        return _snippet(m)
+    r = _RELATIVE.search(text)
+    if r:
+        return r.group(0)
+    return _HOUR_H.sub(r"\1:\2", text).strip(" .:")
+
+
+def _snippet(m: re.Match[str]) -> str:
+    snippet = m.group("date")
+    if m.group("time"):
+        time = re.sub(r"\s+", "", m.group("time"))
+        snippet += " " + re.sub(r"(\d)[h.](\d)", r"\1:\2", time)
+    if m.group("tz"):
+        snippet += " " + m.group("tz")
+    return snippet
 
 
 def parse_text(text: str, lang: str | None, fetched_at: datetime) -> DateValue | None:
@@ -293,13 +304,7 @@ def visible_date_candidates(tree: Any, marked: list[Any], limit: int = 12) -> li
             seen.add(id(el))
             continue
         for m in _VISIBLE_DATE.finditer(text):
-            snippet = m.group("date")
-            if m.group("time"):
-                snippet += " " + m.group("time").replace("h", ":").replace(".", ":").replace(
-                    " ", ""
-                )
-            if m.group("tz"):
-                snippet += " " + m.group("tz")
+            snippet = _snippet(m)
             before = text[: m.start()]
             upd = bool(_UPDATED_LABEL.search(before[-40:])) if before else updated
             found.append(VisibleDate(snippet, None, upd, pos))
