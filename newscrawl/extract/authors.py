@@ -136,7 +136,8 @@ def looks_like_name(name: str, *, allow_single: bool = False) -> bool:
     if name.lower() in _NON_NAMES or _JOB_WORDS.search(name):
         return False
     words = name.split()
-    if not 1 <= len(words) <= 5:
+    capitalised_words = sum(1 for w in words if w[0].isupper())
+    if not 1 <= len(words) <= 8 or capitalised_words > 5:
         return False
     if len(words) == 1 and not allow_single:
         return False
