@@ -71,7 +71,11 @@ def _collect(el: _Element, out: list[Block]) -> None:
                 sub.kind = "quote"
                 out.append(sub)
         elif tag == "table":
-            out.append(_table_block(child))
+            if _is_layout_table(child):
+                for cell in child.iter("cell"):
+                    out.extend(_blocks_of(cell))
+            else:
+                out.append(_table_block(child))
         elif tag in BLOCK_TAGS:
             text, links = _inline_text(child)
             out.append(Block(tag, split_lines(text), links))
@@ -84,6 +88,11 @@ def _collect(el: _Element, out: list[Block]) -> None:
                 text, links = _inline_text(child)
                 if text.strip():
                     out.append(Block("p", split_lines(text), links))
+
+
+def _is_layout_table(table: _Element) -> bool:
+    """A table used for page layout holds paragraphs in its cells; a data table holds values."""
+    return any(c.tag in ("p", "head", "list", "quote", "table") for cell in table.iter("cell") for c in cell)
 
 
 def _blocks_of(el: _Element) -> list[Block]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import lxml.html
 from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
 
@@ -35,6 +36,8 @@ if TYPE_CHECKING:
 TEASER_LINK_DENSITY = 0.6  # a short block mostly made of link text is a teaser or a nav line
 TEASER_MAX_WORDS = 40
 RELATED_RUN_MAX_WORDS = 30  # after a "related" heading, blocks up to this long are teasers
+TITLE_SEARCH_BLOCKS = 3  # the headline, when trafilatura keeps it, is among the first blocks
+KICKER_MAX_WORDS = 6  # a block this short before the headline is a kicker or section label
 
 
 @dataclass
@@ -61,8 +64,31 @@ class Body:
         return "\n\n".join(self.paragraphs)
 
 
-def _options(url: str | None) -> Extractor:
-    return Extractor(output_format="python", comments=False, links=True, tables=True, url=url)
+SHORT_EXTRACTION_CHARS = 300  # below this, trafilatura's slower full cascade gets a second try
+
+
+def _options(url: str | None, *, fast: bool) -> Extractor:
+    return Extractor(output_format="python", comments=False, links=True, tables=True, url=url, fast=fast)
+
+
+def _trafilatura_blocks(tree: lxml.html.HtmlElement, url: str | None) -> list[Block]:
+    """Trafilatura's main extractor, in its fast mode.
+
+    The fast mode skips trafilatura's comparison with readability and jusText. On the
+    extraction-dev pages it scores higher with our recovery step than the full cascade does
+    (F1 0.979 vs 0.972) at well under half the time; the full cascade only runs when the fast
+    result is nearly empty (a page layout the main extractor does not understand).
+    ``bare_extraction`` copies its input tree, so ``tree`` stays intact for recovery.
+    """
+    result = bare_extraction(tree, options=_options(url, fast=True))
+    blocks = blocks_from_xml(result.body) if result is not None and result.body is not None else []
+    if sum(b.chars for b in blocks) < SHORT_EXTRACTION_CHARS:
+        retry = bare_extraction(tree, options=_options(url, fast=False))
+        if retry is not None and retry.body is not None:
+            again = blocks_from_xml(retry.body)
+            if sum(b.chars for b in again) > sum(b.chars for b in blocks):
+                blocks = again
+    return blocks
 
 
 def extract_body(
@@ -72,11 +98,9 @@ def extract_body(
     """The article body of ``doc``; ``memory`` (with ``site``) learns and drops site templates."""
     tree = doc.copy_tree()
     prune_boilerplate_nodes(tree)
-    # bare_extraction copies its input tree, so ``tree`` stays intact for recovery.
-    result = bare_extraction(tree, options=_options(doc.url))
-    raw = blocks_from_xml(result.body) if result is not None and result.body is not None else []
+    raw = _trafilatura_blocks(tree, doc.url)
     found = recover_blocks(tree, raw)
-    blocks, teasers = clean_blocks(found)
+    blocks, teasers = clean_blocks(drop_title(found, _titles(doc, meta)))
     if memory is not None and site:
         recurring = memory.observe(site, doc.url or "", [b.text for b in blocks])
         blocks = [b for b in blocks if b.text not in recurring]
@@ -92,6 +116,29 @@ def extract_body(
 
 
 # --- cleaning ------------------------------------------------------------------------------
+
+
+def _titles(doc: Document, meta: Metadata | None) -> set[str]:
+    """The page's headline as the page states it (record field, og:title, h1)."""
+    found = [meta.title if meta is not None else None, doc.meta_first("og:title", "twitter:title")]
+    h1 = doc.tree.find(".//h1")
+    if h1 is not None:
+        found.append(h1.text_content())
+    return {normalize_line(t) for t in found if t and t.strip()}
+
+
+def drop_title(blocks: list[Block], titles: set[str]) -> list[Block]:
+    """The headline is a record field, not body text: drop it from the first blocks.
+
+    Short blocks before it (a kicker such as "Bilanz", a section label) go with it.
+    """
+    if not titles:
+        return blocks
+    for i, block in enumerate(blocks[:TITLE_SEARCH_BLOCKS]):
+        if normalize_line(block.text) in titles:
+            before = [b for b in blocks[:i] if b.words > KICKER_MAX_WORDS]
+            return before + blocks[i + 1 :]
+    return blocks
 
 
 def clean_blocks(blocks: list[Block]) -> tuple[list[Block], int]:
