@@ -354,3 +354,41 @@ def test_serve_fixtures_command_prints_one_line_per_site_and_stops_on_ctrl_c() -
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=10)
     assert proc.returncode == 0 and "Traceback" not in err
+
+
+def test_generated_site_serves_every_article_through_sitemaps_and_listings() -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from sitegen import SECTIONS, GeneratedSite
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    site = GeneratedSite(n_articles=1200, seed=3)
+    with site.serve() as server:
+        base = server.base
+        expected = set(site.article_urls(base))
+        assert len(expected) == 1200
+        robots = fetch(base + "/robots.txt")[2].decode()
+        index_url = re.search(r"Sitemap: (\S+)", robots).group(1)
+        from_sitemaps = {loc for child in sitemap_locs(index_url) for loc in sitemap_locs(child)}
+        assert from_sitemaps == expected
+        linked: set[str] = set()
+        for section in SECTIONS:
+            page = 1
+            while True:
+                status, _, body = fetch(f"{base}/section/{section}?page={page}")
+                if status == 404:
+                    break
+                linked |= {base + h for h in re.findall(r'href="(/news/[^"]+)"', body.decode())}
+                page += 1
+        assert linked == expected
+        bodies = set()
+        for url in sorted(expected)[:25]:
+            status, headers, body = fetch(url)
+            html = body.decode()
+            assert status == 200 and 30_000 <= len(body) <= 80_000
+            assert link_rel(html, "canonical") == url and "NewsArticle" in jsonld_types(html)
+            bodies.add(html.split('<div class="article-body">')[1].split("</div>")[0])
+            assert fetch(url, headers={"If-None-Match": headers["etag"]})[0] == 304
+        assert len(bodies) == 25
+        assert fetch(base + "/news/100001/not-an-article")[0] == 404
+        assert len(server.requests()) > 25
