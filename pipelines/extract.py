@@ -19,7 +19,7 @@ from newscrawl.crawl.context import CrawlContext
 from newscrawl.errors import InputError
 from newscrawl.extract import extract
 from newscrawl.record import ArticleRecord
-from newscrawl.store.state import PageState, content_hash_of
+from newscrawl.store.state import RETRY_PREFIX, PageState, content_hash_of
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +97,7 @@ class ExtractPipeline:
             lastmod=item.get("lastmod"),
             record_id=record.id if record else None,
             content_hash=digest,
+            site=item["site"],
         )
 
     def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
@@ -120,7 +121,7 @@ class ExtractPipeline:
             log.exception("extraction failed on %s", item["url"])
             self.ctx.count_error("extract-crash", site)
             self.stats.inc_value("newscrawl/errors")
-            raise self._drop(item, "extract-crash", "extract_crash") from exc
+            raise self._drop(item, RETRY_PREFIX + "extract-crash", "extract_crash") from exc
         record = result.record
         self.stats.inc_value(f"newscrawl/extract/{result.page_type.value}")
         if not result.is_article:

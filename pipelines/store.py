@@ -136,6 +136,7 @@ def reconcile(state: CrawlState) -> int:
                         result="article",
                         record_id=rid,
                         content_hash=digest,
+                        site=obj.get("site") if isinstance(obj.get("site"), str) else None,
                     )
                 )
         state.commit_emitted(records, pages, name, size)

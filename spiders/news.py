@@ -48,7 +48,7 @@ from newscrawl.crawl.discovery import (
 )
 from newscrawl.crawl.registry import load_registry, select_sites, site_for_url
 from newscrawl.crawl.urls import clean_url, in_domains, url_key
-from newscrawl.store.state import PageState
+from newscrawl.store.state import RETRY_PREFIX, PageState
 
 log = logging.getLogger(__name__)
 
@@ -121,6 +121,14 @@ class NewsSpider(Spider):
                 req = self._request(sitemap, run, KIND_SITEMAP, depth=1)
                 if req is not None:
                     yield req
+            # Pages that failed transiently last time: the pages linking to them may well
+            # answer 304 now, so they would never be rediscovered.
+            for url in self.ctx.state.retry_urls(run.site.name, max(1, run.max_pages // 4)):
+                kind = KIND_ARTICLE if looks_like_article(url, run.site) else KIND_HUB
+                req = self._request(url, run, kind, depth=1)
+                if req is not None:
+                    self._stat("retried_from_state")
+                    yield req
 
     # -- requests ----------------------------------------------------------------------------
     def _stat(self, key: str, n: int = 1) -> None:
@@ -170,7 +178,13 @@ class NewsSpider(Spider):
         known = self.ctx.state.page(key)
         if known is not None:
             lastmod = entry.lastmod if entry else None
-            final = known.result not in (None, "hub", "sitemap", "feed", "not-html")
+            final = not known.should_retry and known.result not in (
+                None,
+                "hub",
+                "sitemap",
+                "feed",
+                "not-html",
+            )
             if kind == KIND_ARTICLE and final and known.status in (200, 404, 410):
                 if lastmod and known.lastmod == lastmod:
                     self._seen.add(key)
@@ -458,6 +472,7 @@ class NewsSpider(Spider):
             etag=_header(response.headers, b"ETag"),
             last_modified=_header(response.headers, b"Last-Modified"),
             lastmod=entry.lastmod if entry else None,
+            site=response.meta["nc_site"],
         )
 
     def _save_page_state(self, response: Response, result: str) -> None:
@@ -492,10 +507,23 @@ class NewsSpider(Spider):
         log.info("%s: %s", request.url, kind)
         status = failure.value.response.status if isinstance(failure.value, HttpError) else None
         key = meta.get("nc_key")
-        if key and status in (404, 410):
-            self.ctx.state.save_pages(
-                [PageState(key=key, url=request.url, fetched_at=_now(), status=status, result=kind)]
-            )
+        if not key or run is None or meta.get("nc_kind") == KIND_ROBOTS:
+            return
+        # Dead links are final; anything else (network, 5xx, 429...) is retried next run even
+        # if every page linking to it answers 304 by then.
+        final = status is not None and 400 <= status < 500 and status not in (408, 429)
+        self.ctx.state.save_pages(
+            [
+                PageState(
+                    key=key,
+                    url=request.url,
+                    fetched_at=_now(),
+                    status=status,
+                    result=kind if final else RETRY_PREFIX + kind,
+                    site=run.site.name,
+                )
+            ]
+        )
 
 
 def error_kind(failure: Failure) -> str:

@@ -122,6 +122,7 @@ _PATH_SESSION = re.compile(r";(?:jsessionid|phpsessid|sid|sessionid)=[^/?#]*", r
 _AMP_SUFFIX = re.compile(r"/amp/?$", re.I)
 _AMP_PREFIX = re.compile(r"^/amp(?=/)", re.I)
 _AMP_EXT = re.compile(r"\.amp(\.html?)?$", re.I)
+_VALID_NETLOC = re.compile(r"[a-z0-9._-]+(?::\d{1,5})?|\[[0-9a-f:.]+\](?::\d{1,5})?")
 _DEFAULT_PORT = {"http": 80, "https": 443}
 
 
@@ -164,6 +165,8 @@ def clean_url(url: str) -> str | None:
         return None
     if host.startswith("amp."):
         host = host[4:]
+    if not host or any(c in host for c in " /\\@"):
+        return None
     scheme = parts.scheme.lower()
     netloc = host if port in (None, _DEFAULT_PORT[scheme]) else f"{host}:{port}"
     path = _strip_amp_path(_PATH_SESSION.sub("", parts.path)) or "/"
@@ -171,9 +174,11 @@ def clean_url(url: str) -> str | None:
         [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if _keep_param(k, v)]
     )
     try:
-        return canonicalize_url(urlunsplit((scheme, netloc, path, query, "")))
+        result = canonicalize_url(urlunsplit((scheme, netloc, path, query, "")))
     except ValueError:
         return None
+    # IDNA encoding can still yield a host no resolver accepts; such a URL is not fetchable.
+    return result if _VALID_NETLOC.fullmatch(urlsplit(result).netloc) else None
 
 
 def url_key(url: str) -> str | None:

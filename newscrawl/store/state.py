@@ -32,6 +32,8 @@ import xxhash
 
 from newscrawl.errors import ConfigError, StateError, StateLockedError
 
+RETRY_PREFIX = "retry:"
+
 
 @dataclass(slots=True)
 class PageState:
@@ -47,6 +49,12 @@ class PageState:
     lastmod: str | None = None  # sitemap/feed lastmod the page was fetched for
     record_id: str | None = None
     content_hash: str | None = None
+    site: str | None = None
+
+    @property
+    def should_retry(self) -> bool:
+        """A transient failure (network, 5xx, extraction crash): the next run tries again."""
+        return bool(self.result and self.result.startswith(RETRY_PREFIX))
 
 
 def content_hash_of(title: str | None, body: str) -> str:
@@ -75,6 +83,10 @@ class CrawlState(abc.ABC):
 
     @abc.abstractmethod
     def page(self, key: str) -> PageState | None: ...
+
+    @abc.abstractmethod
+    def retry_urls(self, site: str, limit: int) -> list[str]:
+        """URLs of ``site`` whose last fetch failed transiently, oldest first."""
 
     @abc.abstractmethod
     def record_hash(self, record_id: str) -> str | None:
@@ -115,8 +127,9 @@ class CrawlState(abc.ABC):
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS pages (
     key TEXT PRIMARY KEY, url TEXT NOT NULL, fetched_at REAL, status INTEGER, result TEXT,
-    etag TEXT, last_modified TEXT, lastmod TEXT, record_id TEXT, content_hash TEXT
+    etag TEXT, last_modified TEXT, lastmod TEXT, record_id TEXT, content_hash TEXT, site TEXT
 );
+CREATE INDEX IF NOT EXISTS pages_retry ON pages (site, result);
 CREATE TABLE IF NOT EXISTS records (
     id TEXT PRIMARY KEY, content_hash TEXT NOT NULL, url TEXT NOT NULL, emitted_at REAL NOT NULL
 );
@@ -138,6 +151,7 @@ _PAGE_COLS = (
     "lastmod",
     "record_id",
     "content_hash",
+    "site",
 )
 
 
@@ -210,6 +224,14 @@ class SqliteState(CrawlState):
             f"SELECT {', '.join(_PAGE_COLS)} FROM pages WHERE key=?", (key,)
         ).fetchone()
         return PageState(*row) if row else None
+
+    def retry_urls(self, site: str, limit: int) -> list[str]:
+        self.commit()
+        rows = self._db.execute(
+            "SELECT url FROM pages WHERE site=? AND result LIKE ? ORDER BY fetched_at LIMIT ?",
+            (site, RETRY_PREFIX + "%", limit),
+        )
+        return [r[0] for r in rows]
 
     def record_hash(self, record_id: str) -> str | None:
         row = self._db.execute(
