@@ -91,7 +91,7 @@ def test_invalid_entries_name_the_file_and_the_problem(
 
 
 def test_unknown_site_lists_the_choices() -> None:
-    with pytest.raises(ConfigError, match="known sites: .*wwd"):
+    with pytest.raises(ConfigError, match=r"known sites: .*wwd"):
         select_sites(load_registry(), ["no-such-site"])
 
 
