@@ -126,7 +126,7 @@ class PhraseSet:
 def _phrase_key(phrase: str, section: str) -> str:
     if section == "prefix":
         # Keep a trailing colon: "foto:" must not match "Fotografía de moda…".
-        return " ".join(phrase.lower().translate(_QUOTES).split()).strip(_EDGE)
+        return " ".join(phrase.lower().translate(_QUOTES).split()).lstrip(_EDGE)
     return normalize_line(phrase)
 
 
