@@ -66,7 +66,7 @@ _URL_HINTS: tuple[tuple[PageType, re.Pattern[str]], ...] = (
         re.compile(
             r"/(?:category|categor[ií]as?|categorie|kategorien?|rubriques?|rubricas?|sections?|"
             r"secci[oó]n|sezioni?|ressorts?|authors?|autor(?:es|en)?|autori?|auteurs?|archives?|"
-            r"archivos?|archivio|page|pagina|seite|p)/\d*|[?&](?:page|paged|pagina|p)=\d+",
+            r"archivos?|archivio)/|/(?:page|pagina|seite|p)/\d+/?$|[?&](?:page|paged|pagina|p)=\d+",
             re.I,
         ),
     ),
@@ -106,7 +106,7 @@ class PageSignals:
     @property
     def running_text(self) -> bool:
         """What an article has and a teaser list does not: several paragraphs of sentences."""
-        return (self.prose_paragraphs >= 3 and self.prose_words >= 150) or self.prose_words >= 250
+        return (self.prose_paragraphs >= 3 and self.prose_words >= 100) or self.prose_words >= 250
 
 
 def classify_page(doc: Document, meta: Metadata, body: Body) -> PageType:
@@ -128,7 +128,9 @@ def decide(s: PageSignals) -> PageType:
         return PageType.ARTICLE
     if s.home:
         return PageType.LISTING
-    if s.article_meta and s.prose_paragraphs >= 1 and s.words >= SHORT_ARTICLE_WORDS:
+    if s.article_meta and (
+        s.prose_paragraphs >= 2 or (s.prose_paragraphs >= 1 and s.words >= SHORT_ARTICLE_WORDS)
+    ):
         return PageType.ARTICLE  # a short news item, possibly with an embed or a few photos
     if s.player or s.ld_hint is PageType.VIDEO:
         return PageType.VIDEO
