@@ -1,0 +1,152 @@
+"""Body extraction on realistic fashion-news markup: what is article stays, what is not goes."""
+
+from __future__ import annotations
+
+import pytest
+
+from newscrawl.extract.blocks import Block
+from newscrawl.extract.body import Body, clean_blocks, extract_body
+from newscrawl.extract.document import Document
+
+INTRO = (
+    "Balenciaga and the Kering Foundation have announced a new three-year partnership with the "
+    "National Children’s Alliance, which will train nearly 2,000 child abuse professionals."
+)
+SECOND = (
+    "The move comes months after Balenciaga faced an avalanche of criticism for two of its "
+    "campaigns, and the brand said it wanted to learn from its mistakes."
+)
+QUOTE = (
+    "“There is a strong correlation between childhood trauma and negative health effects,” says "
+    "NCA executive director Teresa Huizar, adding that treatment can change a child's life."
+)
+CLOSING = (
+    "NCA established its Mental Health Institute in 2022 to increase children’s access to "
+    "trauma-focused, evidence-based mental health treatment across the United States."
+)
+ITEMS = [
+    "Supporting the National Institute for Mental Health to help children heal from trauma.",
+    "Education for Balenciaga on child protection and the safety of children.",
+    "Raising public awareness about child maltreatment and protection.",
+]
+
+
+HEADLINE = "<h1>Balenciaga and Kering Foundation partner with NCA</h1>"
+
+
+def page(article: str, *, headline: str = HEADLINE, before: str = "", after: str = "") -> Document:
+    html = (
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<title>Balenciaga partners with NCA | Example</title></head><body>"
+        "<header><nav><a href='/'>Home</a><a href='/news'>News</a><a href='/business'>Business</a></nav></header>"
+        f"{before}<main><article>{headline}{article}</article></main>{after}<footer><p>© 2024 Example Media. All rights reserved.</p>"
+        "</footer></body></html>"
+    )
+    return Document.parse(html, url="https://fashion.example/news/balenciaga-nca")
+
+
+def body_of(doc: Document) -> Body:
+    return extract_body(doc, None)
+
+
+def test_paragraphs_list_quote_and_subheading_survive() -> None:
+    ul = "".join(f"<li>{i}</li>" for i in ITEMS)
+    doc = page(
+        f"<p>{INTRO}</p><p>{SECOND}</p><h2>A three-year programme</h2><ul>{ul}</ul>"
+        f"<blockquote><p>{QUOTE}</p></blockquote><p>{CLOSING}</p>"
+    )
+    body = body_of(doc)
+    assert body.paragraphs == [
+        INTRO, SECOND, "A three-year programme", "\n".join(f"- {i}" for i in ITEMS), QUOTE, CLOSING,
+    ]  # fmt: skip
+    assert body.text == "\n\n".join(body.paragraphs)
+    assert [b.kind for b in body.blocks] == ["p", "p", "head", "list", "quote", "p"]
+
+
+def test_seed_style_boilerplate_is_removed_in_several_languages() -> None:
+    doc = page(
+        "<p class='membership'>Membership, only 1€ per month</p>"
+        "<div class='loader'>loading...</div><p>Scroll down to read more</p>"
+        f"<figure><img src='a.jpg'><figcaption>Image: Balenciaga</figcaption></figure>"
+        f"<p>{INTRO}</p><p>Image: Balenciaga</p><p>{SECOND}</p>"
+        "<blockquote class='instagram-media'><div><a>Ver esta publicación en Instagram</a></div>"
+        "<p><a>Una publicación compartida por Balenciaga 🕊 (@balenciaga)</a></p></blockquote>"
+        "<p>LEER MÁS: <a href='/x'>Balenciaga to show at Paris Fashion Week</a></p>"
+        f"<p>{CLOSING}</p>"
+        "<p>Sigue toda la información de HIGHXTAR desde Facebook, Twitter o Instagram</p>"
+        "<p>Publicidad</p><p>© 2024 HIGHXTAR. Todos los derechos reservados.</p>"
+    )
+    body = body_of(doc)
+    assert body.paragraphs == [INTRO, SECOND, CLOSING]
+    assert body.removed_blocks >= 0
+
+
+def test_related_heading_takes_its_teasers_along() -> None:
+    teasers = "".join(
+        f"<li><a href='/n/{n}'>Fashion week diary, day {n}: the best looks</a></li>" for n in range(5)
+    )
+    doc = page(
+        f"<p>{INTRO}</p><p>{SECOND}</p><p>{CLOSING}</p>"
+        f"<h3>Te puede interesar</h3><ul>{teasers}</ul>"
+    )
+    assert body_of(doc).paragraphs == [INTRO, SECOND, CLOSING]
+
+
+def test_linked_line_inside_the_story_is_kept_but_trailing_teasers_go() -> None:
+    linked = "<p><a href='https://example.org/report.pdf'>Read the full NCA annual report</a></p>"
+    teasers = "".join(f"<p><a href='/n/{n}'>Another story number {n}</a></p>" for n in range(3))
+    doc = page(f"<p>{INTRO}</p>{linked}<p>{SECOND}</p><p>{CLOSING}</p>{teasers}")
+    assert body_of(doc).paragraphs == [INTRO, "Read the full NCA annual report", SECOND, CLOSING]
+
+
+def test_clean_blocks_counts_teasers_at_the_edges_only() -> None:
+    link_line = Block("p", ["Read the full NCA annual report"], link_chars=31)
+    teasers = [Block("p", [f"Another story from the archive, part {n}"], link_chars=38) for n in range(4)]
+    story = [Block("p", [INTRO]), link_line, Block("p", [SECOND])]
+    blocks = [teasers[0], *story, teasers[1], Block("p", ["Leia também"]), teasers[2], teasers[3]]
+    kept, dropped = clean_blocks(blocks)
+    assert kept == story and dropped == 4
+
+
+def test_block_repeated_within_the_page_is_kept_once() -> None:
+    doc = page(f"<p>{INTRO}</p><p>{SECOND}</p><p>{INTRO}</p><p>{CLOSING}</p>")
+    assert body_of(doc).paragraphs == [INTRO, SECOND, CLOSING]
+
+
+def test_headline_and_kicker_are_not_body_text() -> None:
+    doc = page(f"<p>Business</p>{HEADLINE}<p>{INTRO}</p><p>{SECOND}</p>", headline="")
+    assert body_of(doc).paragraphs == [INTRO, SECOND]
+
+
+def test_list_between_paragraphs_is_recovered_when_trafilatura_drops_it() -> None:
+    """Trafilatura drops this list (an ad slot sits before it); recovery puts it back in place."""
+    items = "".join(f"<li>{i}</li>" for i in ITEMS)
+    doc = page(
+        f'<div class="cuerpo"><p>{INTRO}</p><p>{SECOND}</p>'
+        '<div class="publi"><span>Publicidad</span></div>'
+        f"<p>The programme rests on three pillars:</p><ul>{items}</ul><p>{CLOSING}</p></div>"
+    )
+    paragraphs = body_of(doc).paragraphs
+    listed = "\n".join(f"- {i}" for i in ITEMS)
+    assert listed in paragraphs
+    assert paragraphs.index(listed) == paragraphs.index(CLOSING) - 1
+
+
+def test_table_layout_page_keeps_paragraphs_apart() -> None:
+    doc = page(f"<table><tr><td><div><p>{INTRO}</p><p>{SECOND}</p><p>{CLOSING}</p></div></td>"
+               "<td><p>Anzeige</p></td></tr></table>")  # fmt: skip
+    assert body_of(doc).paragraphs == [INTRO, SECOND, CLOSING]
+
+
+def test_page_without_article_text_gives_empty_body() -> None:
+    doc = Document.parse("<html><body><nav><a href='/'>Home</a></nav></body></html>")
+    body = body_of(doc)
+    assert body.paragraphs == [] and body.text == ""
+
+
+@pytest.mark.parametrize("n_links", [0, 6])
+def test_link_density_is_reported(n_links: int) -> None:
+    links = "".join(f"<a href='/t/{i}'>tag number {i}</a> " for i in range(n_links))
+    doc = page(f"<p>{INTRO} {links}</p><p>{SECOND}</p><p>{CLOSING}</p>")
+    density = body_of(doc).link_density
+    assert (density == 0.0) if n_links == 0 else (0.1 < density < 0.5)
