@@ -37,7 +37,11 @@ def write_json_atomic(path: str | Path, data: dict[str, Any]) -> None:
 
 
 def manifest_path_for(output: Path, run_id: str, per_run: bool) -> Path:
-    """``<dir>/<run_id>.manifest.json`` for folder output, ``<file>.manifest.json`` otherwise."""
+    """Where a run's manifest goes: one per run, beside the data, sorted by time in a listing.
+
+    Folder output: ``<dir>/<run_id>.manifest.json`` (next to ``<dir>/<run_id>.jsonl``).
+    File output: ``<file>.<run_id>.manifest.json`` (the file itself accumulates runs).
+    """
     if per_run:
         return output / f"{run_id}.manifest.json"
-    return output.with_name(output.name + ".manifest.json")
+    return output.with_name(f"{output.name}.{run_id}.manifest.json")
