@@ -165,6 +165,7 @@ def test_empty_page_is_other() -> None:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not DEV.exists(), reason="../shared/extraction-dev not available")
 def test_every_extraction_dev_page_is_an_article() -> None:
     gold = json.loads((DEV / "ground-truth.json").read_text("utf-8"))

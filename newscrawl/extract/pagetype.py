@@ -66,7 +66,8 @@ _URL_HINTS: tuple[tuple[PageType, re.Pattern[str]], ...] = (
         re.compile(
             r"/(?:category|categor[ií]as?|categorie|kategorien?|rubriques?|rubricas?|sections?|"
             r"secci[oó]n|sezioni?|ressorts?|authors?|autor(?:es|en)?|autori?|auteurs?|archives?|"
-            r"archivos?|archivio)/|/(?:page|pagina|seite|p)/\d+/?$|[?&](?:page|paged|pagina|p)=\d+",
+            r"archivos?|archivio)/|/(?:page|pagina|página|seite|p)[-/]?\d+/?$|"
+            r"[?&](?:page|paged|pagina|p)=\d+",
             re.I,
         ),
     ),
@@ -116,15 +117,18 @@ def classify_page(doc: Document, meta: Metadata, body: Body) -> PageType:
 
 def decide(s: PageSignals) -> PageType:
     hint = s.ld_hint or s.url_hint
+    if s.ld_hint is PageType.LISTING and s.url_hint in (PageType.TAG, PageType.DIRECTORY):
+        hint = s.url_hint  # a CollectionPage under /tag/ is a tag page
     if s.running_text:
         if s.article_meta:
             return PageType.ARTICLE
-        # Prose without article metadata: a section page with an intro text still shows
-        # many teasers and far more of them than paragraphs.
-        if (hint or s.home) and s.teasers >= 8 and s.teasers > 2 * s.prose_paragraphs:
+        # Prose without article metadata: a section page's teaser blurbs also read as prose,
+        # but they are short and there are as many teasers as paragraphs.
+        teaser_like = s.teasers >= 8 and (
+            s.teasers >= s.prose_paragraphs or s.prose_words < 22 * s.prose_paragraphs
+        )
+        if teaser_like and (hint or s.home or s.teasers >= 12):
             return hint if hint in (PageType.TAG, PageType.DIRECTORY) else PageType.LISTING
-        if s.teasers >= 12 and s.teasers > 3 * s.prose_paragraphs and s.link_density > 0.3:
-            return PageType.LISTING
         return PageType.ARTICLE
     if s.home:
         return PageType.LISTING
@@ -181,7 +185,12 @@ def page_signals(doc: Document, meta: Metadata, body: Body) -> PageSignals:
     list_links = int(tree.xpath("count(//main//li//a | //article//li//a)"))
     og_type = (meta.og_type or "").lower()
     types = {t.lower() for t in meta.schema_types}
-    article_meta = meta.article_jsonld or og_type == "article"
+    ld_hint = _ld_hint(types, meta.article_jsonld)
+    # og:type=article is a CMS default on tag and category pages too: a JSON-LD collection
+    # type on the same page outranks it (a VideoObject or ImageGallery does not: articles embed them).
+    article_meta = meta.article_jsonld or (
+        og_type == "article" and ld_hint not in (PageType.LISTING, PageType.DIRECTORY)
+    )
     url = meta.canonical_url or doc.url or ""
     path = urlsplit(url).path
     return PageSignals(
@@ -196,7 +205,7 @@ def page_signals(doc: Document, meta: Metadata, body: Body) -> PageSignals:
         list_links=list_links,
         article_meta=article_meta,
         url_hint=_url_hint(url),
-        ld_hint=_ld_hint(types, meta.article_jsonld),
+        ld_hint=ld_hint,
         home=bool(url) and path.strip("/") in ("", "index.html", "index.php", "home"),
     )
 
