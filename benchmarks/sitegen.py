@@ -156,7 +156,9 @@ class GeneratedSite:
             f"{_name(rng, 2)} {_name(rng, 1)}" if i % 3 else _name(rng, 3) for i in range(400)
         ]
         self._authors = [f"{rng.choice(_FIRST)} {rng.choice(_LAST)}" for _ in range(60)]
-        self._pool = self._make_pool(rng, 40_000)
+        # ~8 pool sentences per article: each sentence recurs a handful of times site-wide,
+        # every paragraph (a random 2-4 sentence combination) is unique.
+        self._pool = self._make_pool(rng, min(40_000, max(2_000, 8 * n_articles)))
         self._chrome_css = self._make_css(rng)
         self._chrome_state = self._make_state(rng)
         self._nav = self._make_nav()
@@ -195,28 +197,69 @@ class GeneratedSite:
 
     def _make_pool(self, rng: random.Random, size: int) -> list[str]:
         """Sentences drawn once per site; each article combines its own random subset."""
+
+        def picks(population: tuple[str, ...] | list[str]) -> list[str]:
+            return rng.choices(population, k=size)
+
+        adjs = picks(_ADJ)
+        numbers = [str(rng.randrange(2, 2400)) for _ in range(size)]
+        slots = zip(
+            picks(_TEMPLATES),
+            picks(self._brands),
+            picks(self._brands),
+            picks(self._brands),
+            picks(_FIRST),
+            picks(_LAST),
+            picks(_ROLES),
+            picks(_CITIES),
+            picks(_CITIES),
+            picks(_VERBS),
+            adjs,
+            picks(_NOUNS),
+            picks(_THINGS),
+            picks(_TIMES),
+            picks(_CONNECT),
+            numbers,
+            strict=True,
+        )
         pool = []
-        for _ in range(size):
-            adj = rng.choice(_ADJ)
+        for (
+            t,
+            b1,
+            b2,
+            b3,
+            first,
+            last,
+            role,
+            c1,
+            c2,
+            verb,
+            adj,
+            noun,
+            thing,
+            when,
+            conn,
+            n,
+        ) in slots:
             pool.append(
-                rng.choice(_TEMPLATES).format(
-                    brand=rng.choice(self._brands),
-                    brand2=rng.choice(self._brands),
-                    brand3=rng.choice(self._brands),
-                    person=f"{rng.choice(_FIRST)} {rng.choice(_LAST)}",
-                    role=rng.choice(_ROLES),
-                    city=rng.choice(_CITIES),
-                    city2=rng.choice(_CITIES),
-                    verb=rng.choice(_VERBS),
+                t.format(
+                    brand=b1,
+                    brand2=b2,
+                    brand3=b3,
+                    person=f"{first} {last}",
+                    role=role,
+                    city=c1,
+                    city2=c2,
+                    verb=verb,
                     adj=adj,
                     adj_cap=adj.capitalize(),
-                    noun=rng.choice(_NOUNS),
-                    thing=rng.choice(_THINGS),
-                    time=rng.choice(_TIMES),
-                    connect=rng.choice(_CONNECT),
-                    pct=rng.randint(2, 48),
-                    money=rng.randint(12, 2400),
-                    num=rng.randint(3, 900),
+                    noun=noun,
+                    thing=thing,
+                    time=when,
+                    connect=conn,
+                    pct=int(n) % 47 + 2,
+                    money=n,
+                    num=int(n) % 898 + 3,
                 )
             )
         return pool

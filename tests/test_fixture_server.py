@@ -14,6 +14,7 @@ import sys
 import time
 import urllib.robotparser
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from urllib.parse import urljoin, urlsplit
 
@@ -21,7 +22,7 @@ import pytest
 from defusedxml import ElementTree
 
 from newscrawl.errors import ConfigError
-from newscrawl.fixtureweb import FixtureWeb, available_sites
+from newscrawl.fixtureweb import FixtureWeb, Request, Response, available_sites
 
 ROOT = Path(__file__).resolve().parent.parent
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -392,3 +393,33 @@ def test_generated_site_serves_every_article_through_sitemaps_and_listings() -> 
         assert len(bodies) == 25
         assert fetch(base + "/news/100001/not-an-article")[0] == 404
         assert len(server.requests()) > 25
+        stopping = time.monotonic()
+    assert time.monotonic() - stopping < 2  # serve() + with: one serving thread, clean stop
+
+
+class _HelloSite:
+    """The smallest thing FixtureWeb can serve beside (or instead of) the fixture folders."""
+
+    name = "hello"
+
+    def handle(self, request: Request, base: str) -> Response:
+        return Response(body=f"hello from {base}{request.path}".encode(), content_type="text/plain")
+
+
+def test_extra_apps_are_served_alone_or_beside_fixture_sites() -> None:
+    with FixtureWeb(apps=[_HelloSite()]) as web:
+        assert web.names == ["hello"]
+        assert fetch(web.url("hello") + "x")[2] == f"hello from {web.base('hello')}/x".encode()
+    with FixtureWeb(["il-taglio"], apps=[_HelloSite()]) as web:
+        assert web.names == ["il-taglio", "hello"]
+    with pytest.raises(ConfigError, match="share a name"):
+        FixtureWeb(apps=[_HelloSite(), _HelloSite()])
+
+
+def test_a_burst_of_parallel_connections_is_answered_without_drops(web: FixtureWeb) -> None:
+    urls = sorted(web.article_urls("pasarela-diario")) * 8
+    started = time.monotonic()
+    with ThreadPoolExecutor(max_workers=64) as pool:
+        statuses = list(pool.map(lambda u: fetch(u)[0], urls))
+    assert statuses == [200] * len(urls)
+    assert time.monotonic() - started < 5  # no SYN drops and 1 s client retries

@@ -225,6 +225,9 @@ class SiteServer(ThreadingHTTPServer):
 
     daemon_threads = True
     allow_reuse_address = True
+    # Crawlers open dozens of connections at once; the stdlib default backlog of 5 makes the
+    # kernel drop SYNs and the client retry a second later, which would distort benchmarks.
+    request_queue_size = 256
 
     def __init__(self, app: SiteApp, host: str = "127.0.0.1", port: int = 0) -> None:
         super().__init__((host, port), _Handler)
@@ -273,6 +276,9 @@ class SiteServer(ThreadingHTTPServer):
         log.error("fixture site %s: error serving %s", self.app.name, client_address, exc_info=exc)
 
     def start(self) -> SiteServer:
+        """Serve in a daemon thread; a second call (e.g. ``with site.serve():``) is a no-op."""
+        if self._thread is not None:
+            return self
         self._thread = threading.Thread(
             target=self.serve_forever,
             kwargs={"poll_interval": 0.05},

@@ -44,7 +44,7 @@ def load_sites(names: Sequence[str] | None = None, root: Path | None = None) -> 
         raise ConfigError(
             f"no fixture sites found in {root} (set {ENV_FIXTURES_DIR} to the fixtures/web folder)"
         )
-    wanted = list(names) if names else known
+    wanted = known if names is None else list(names)
     unknown = [n for n in wanted if n not in known]
     if unknown:
         raise ConfigError(
@@ -72,11 +72,14 @@ class FixtureWeb:
     ) -> None:
         self.host = host
         self.base_port = port
-        extra = list(apps or [])
-        self.apps: list[SiteApp] = (
-            [] if (apps is not None and sites is None) else list(load_sites(sites, root))
-        )
-        self.apps += extra
+        if sites is None and apps is not None:
+            fixture_sites: list[FixtureSite] = []  # only the given apps
+        else:
+            fixture_sites = load_sites(sites, root)
+        self.apps: list[SiteApp] = [*fixture_sites, *(apps or [])]
+        names = [app.name for app in self.apps]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"two served sites share a name: {sorted(names)}")
         self._servers: dict[str, SiteServer] = {}
 
     # ---------------------------------------------------------- lifecycle
