@@ -67,11 +67,12 @@ class Body:
 SHORT_EXTRACTION_CHARS = 300  # below this, trafilatura's slower full cascade gets a second try
 
 
-def _options(url: str | None, *, fast: bool) -> Extractor:
-    return Extractor(output_format="python", comments=False, links=True, tables=True, url=url, fast=fast)
+def _options(*, fast: bool) -> Extractor:
+    # Links are kept only to measure link density; without a URL trafilatura skips resolving them.
+    return Extractor(output_format="python", comments=False, links=True, tables=True, fast=fast)
 
 
-def _trafilatura_blocks(tree: lxml.html.HtmlElement, url: str | None) -> list[Block]:
+def _trafilatura_blocks(tree: lxml.html.HtmlElement) -> list[Block]:
     """Trafilatura's main extractor, in its fast mode.
 
     The fast mode skips trafilatura's comparison with readability and jusText. On the
@@ -80,10 +81,10 @@ def _trafilatura_blocks(tree: lxml.html.HtmlElement, url: str | None) -> list[Bl
     result is nearly empty (a page layout the main extractor does not understand).
     ``bare_extraction`` copies its input tree, so ``tree`` stays intact for recovery.
     """
-    result = bare_extraction(tree, options=_options(url, fast=True))
+    result = bare_extraction(tree, options=_options(fast=True))
     blocks = blocks_from_xml(result.body) if result is not None and result.body is not None else []
     if sum(b.chars for b in blocks) < SHORT_EXTRACTION_CHARS:
-        retry = bare_extraction(tree, options=_options(url, fast=False))
+        retry = bare_extraction(tree, options=_options(fast=False))
         if retry is not None and retry.body is not None:
             again = blocks_from_xml(retry.body)
             if sum(b.chars for b in again) > sum(b.chars for b in blocks):
@@ -98,7 +99,7 @@ def extract_body(
     """The article body of ``doc``; ``memory`` (with ``site``) learns and drops site templates."""
     tree = doc.copy_tree()
     prune_boilerplate_nodes(tree)
-    raw = _trafilatura_blocks(tree, doc.url)
+    raw = _trafilatura_blocks(tree)
     found = recover_blocks(tree, raw)
     blocks, teasers = clean_blocks(drop_title(found, _titles(doc, meta)))
     if memory is not None and site:
@@ -163,7 +164,7 @@ def clean_blocks(blocks: list[Block]) -> tuple[list[Block], int]:
             continue
         if len(lines) != len(block.lines):
             block = Block(block.kind, lines, 0)
-        key = normalize_line(block.text)
+        key = block.text
         if key in seen:
             continue
         seen.add(key)

@@ -34,12 +34,14 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
+import lxml.etree
 import lxml.html
 
 from newscrawl.extract.xpaths import (
     BOILERPLATE_COMPOUNDS,
     BOILERPLATE_ROLES,
     BOILERPLATE_TOKENS,
+    COMPOUND_LENGTHS,
     DROP_TAGS,
     PROTECTED_TAGS,
     TAXONOMY_CLASS_PREFIXES,
@@ -47,9 +49,10 @@ from newscrawl.extract.xpaths import (
 )
 
 MAX_PREFIX_WORDS = 30  # [prefix]/[regex] matches only count on lines this short
+MAX_MATCH_CHARS = 400  # longer lines are never boilerplate by phrase
 ARTICLE_TEXT_GUARD = 400  # paragraph chars (or half the page's) that protect a node from pruning
 
-_QUOTES = str.maketrans({"’": "'", "‘": "'", "`": "'", "´": "'", "\u00a0": " "})
+_QUOTE_CHARS = (("’", "'"), ("‘", "'"), ("`", "'"), ("´", "'"))
 _EDGE = " \t\r\n•·*-–—|>»«›‹▶►→\"'“”„❯"
 _TRAIL = ".…!:;,?"
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([:;!?])")
@@ -60,10 +63,17 @@ _SECTIONS = ("line", "related", "prefix", "regex")
 
 def normalize_line(text: str) -> str:
     """The form phrases are matched against (see the module docstring)."""
-    text = " ".join(text.lower().translate(_QUOTES).split())
+    text = " ".join(_straight_quotes(text.lower()).split())
     text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)  # French "Lire aussi :" -> "lire aussi:"
     text = text.strip(_EDGE)
     return text.rstrip(_TRAIL + _EDGE)
+
+
+def _straight_quotes(text: str) -> str:
+    for curly, straight in _QUOTE_CHARS:
+        if curly in text:
+            text = text.replace(curly, straight)
+    return text
 
 
 @dataclass(frozen=True)
@@ -101,6 +111,8 @@ class PhraseSet:
 
     def match(self, line: str) -> str | None:
         """Which section a line matches ("line", "related", "prefix", "regex") or None."""
+        if len(line) > MAX_MATCH_CHARS:
+            return None  # no phrase is that long, and prefix/regex matches need short lines
         norm = normalize_line(line)
         if not _HAS_WORD.search(norm):
             return "line" if line.strip() else None  # "* * *", "…", a lone emoji or "©"
@@ -120,13 +132,13 @@ class PhraseSet:
         return self.match(line) is not None
 
     def is_related_heading(self, line: str) -> bool:
-        return normalize_line(line) in self.related
+        return len(line) <= MAX_MATCH_CHARS and normalize_line(line) in self.related
 
 
 def _phrase_key(phrase: str, section: str) -> str:
     if section == "prefix":
         # Keep a trailing colon: "foto:" must not match "Fotografía de moda…".
-        return " ".join(phrase.lower().translate(_QUOTES).split()).lstrip(_EDGE)
+        return " ".join(_straight_quotes(phrase.lower()).split()).lstrip(_EDGE)
     return normalize_line(phrase)
 
 
@@ -147,16 +159,39 @@ PHRASES = load_phrases()
 # --- DOM pass ------------------------------------------------------------------------------
 
 
+_FIRST_TOKENS = BOILERPLATE_TOKENS | {c[0] for c in BOILERPLATE_COMPOUNDS}
+
+
+def _quick(value: str) -> bool:
+    """Cheap test that rejects attribute values holding no token a boilerplate name starts with."""
+    return not _FIRST_TOKENS.isdisjoint(_TOKEN_SPLIT.split(value.lower()))
+
+
+# Attribute values come back as strings, so elements are only materialised for the few hits.
+_ATTRIBUTE_VALUES = lxml.etree.XPath("|".join(f"//@{a}" for a in TOKEN_ATTRIBUTES))
+_ROLE_AND_TAGS = lxml.etree.XPath("//*[@role]|" + "|".join(f"//{t}" for t in DROP_TAGS))
+
+
 def prune_boilerplate_nodes(tree: lxml.html.HtmlElement) -> int:
     """Drop boilerplate elements from ``tree`` in place (keeping their tails); returns how many."""
-    doomed = [el for el in tree.iter() if isinstance(el.tag, str) and _looks_boilerplate(el)]
+    found = {v.getparent() for v in _ATTRIBUTE_VALUES(tree) if _quick(v)}
+    found.update(_ROLE_AND_TAGS(tree))
+    doomed = [el for el in found if _looks_boilerplate(el)]
     if not doomed:
         return 0
-    guard = min(ARTICLE_TEXT_GUARD, _article_text(tree) // 2) or 1
+    page_text: int | None = None
     removed = 0
     for el in doomed:
-        if el.getparent() is None or _detached(el) or _article_text(el, stop=guard) >= guard:
+        if el.getparent() is None or _detached(el, tree):
             continue
+        text = _article_text(el, stop=ARTICLE_TEXT_GUARD)
+        if text >= ARTICLE_TEXT_GUARD:
+            continue
+        if text:
+            if page_text is None:
+                page_text = _article_text(tree)
+            if text >= page_text // 2:
+                continue  # a short story's only container
         if el.find(".//article") is not None or el.find(".//main") is not None:
             continue
         if el.find(".//*[@itemprop='articleBody']") is not None:
@@ -175,30 +210,30 @@ def _looks_boilerplate(el: lxml.html.HtmlElement) -> bool:
     role = el.get("role")
     if role and role.strip().lower() in BOILERPLATE_ROLES:
         return True
-    for attr in TOKEN_ATTRIBUTES:
-        value = el.get(attr)
-        if value and _boilerplate_value(value.lower()):
-            return True
-    return False
+    values = [v for v in (el.get(a) for a in TOKEN_ATTRIBUTES) if v]
+    return any(_boilerplate_value(v.lower()) for v in values)
 
 
 def _boilerplate_value(value: str) -> bool:
     for name in value.split():
         if name.startswith(TAXONOMY_CLASS_PREFIXES):
             continue
-        if BOILERPLATE_COMPOUNDS.search(name):
+        tokens = _TOKEN_SPLIT.split(name)
+        if not BOILERPLATE_TOKENS.isdisjoint(tokens):
             return True
-        if any(token in BOILERPLATE_TOKENS for token in _TOKEN_SPLIT.split(name)):
-            return True
+        for size in COMPOUND_LENGTHS:
+            for i in range(len(tokens) - size + 1):
+                if tuple(tokens[i : i + size]) in BOILERPLATE_COMPOUNDS:
+                    return True
     return False
 
 
-def _detached(el: lxml.html.HtmlElement) -> bool:
+def _detached(el: lxml.html.HtmlElement, tree: lxml.html.HtmlElement) -> bool:
     """True when an ancestor was already dropped (the element hangs in a removed subtree)."""
     root = el
     while (parent := root.getparent()) is not None:
         root = parent
-    return root.tag != "html"
+    return root is not tree
 
 
 def _article_text(el: lxml.html.HtmlElement, stop: int = 0) -> int:

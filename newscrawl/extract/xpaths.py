@@ -19,8 +19,6 @@ go, through the phrase lists.
 
 from __future__ import annotations
 
-import re
-
 # A single token in class/id/aria-label/data-component that marks the element as boilerplate.
 _TOKENS = """
     ad ads adv advert adverts advertisement advertising adslot adunit adsense dfp gpt doubleclick
@@ -30,7 +28,7 @@ _TOKENS = """
     membership signup optin
     share shares sharing sharebar sharer social socials sociallinks addthis shareaholic sharethis
     related recommended recommendations recirculation outbrain taboola relatedposts
-    readmore readalso alsoread morestories popular trending mostread mostpopular
+    readmore readalso alsoread morestories popular trending mostread mostpopular meistgelesen
     caption captions figcaption credit credits copyright
     breadcrumb breadcrumbs toolbar
     instagram tiktok pinterest
@@ -44,16 +42,20 @@ _TOKENS = """
 """
 BOILERPLATE_TOKENS: frozenset[str] = frozenset(_TOKENS.split())
 
-# Multi-token names, matched on the dash/underscore-joined value (tokens alone are too vague).
-BOILERPLATE_COMPOUNDS = re.compile(
-    r"instagram-media|twitter-timeline|tiktok-embed|fb-post|fb-video|"
-    r"wp-caption-text|image-credit|photo-credit|media-credit|read-also|also-read|read-more|"
-    r"lee-tambien|leggi-anche|te-puede-interesar|a-lire-aussi|lire-aussi|leia-tambem|"
-    r"more-stories|more-articles|you-may-like|you-might-like|ad-slot|ad-unit|ad-container|"
-    r"ad-wrapper|google-ad|related-|-related|pie-foto|pie-de-foto|foto-pie|leer-mas|lee-mas|"
-    r"mas-leidas|mas-leido|mas-vistos|piu-letti|les-plus-lus|meistgelesen|mais-lidas|"
-    r"lire-la-suite|read-next|up-next"
+# Multi-token names, matched as consecutive tokens (each token alone is too vague).
+_COMPOUNDS = """
+instagram media | twitter timeline | tiktok embed | fb post | fb video | wp caption text |
+image credit | photo credit | media credit | read also | also read | read more | read next |
+up next | lee tambien | leggi anche | te puede interesar | a lire aussi | lire aussi |
+leia tambem | more stories | more articles | you may like | you might like | ad slot |
+ad unit | ad container | ad wrapper | google ad | pie foto | pie de foto | foto pie |
+leer mas | lee mas | mas leidas | mas leido | mas vistos | piu letti | les plus lus |
+mais lidas | lire la suite
+"""
+BOILERPLATE_COMPOUNDS: frozenset[tuple[str, ...]] = frozenset(
+    tuple(c.split()) for c in _COMPOUNDS.replace("\n", " ").split("|") if c.strip()
 )
+COMPOUND_LENGTHS: tuple[int, ...] = tuple(sorted({len(c) for c in BOILERPLATE_COMPOUNDS}))
 
 # Class values derived from the article's own taxonomy, not the element's role.
 TAXONOMY_CLASS_PREFIXES: tuple[str, ...] = (
