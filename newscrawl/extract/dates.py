@@ -28,8 +28,9 @@ _NAIVE_TOLERANCE = timedelta(hours=15)
 _AWARE_TOLERANCE = timedelta(minutes=30)
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_NAMED_UTC = re.compile(r"\s*(?:GMT|UTC)$", re.I)  # "2019-11-18 17:19:53 GMT"
 _ISO_LIKE = re.compile(
-    r"^\d{4}-?\d{2}-?\d{2}(?:[T ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?$",
+    r"^\d{4}-?\d{2}-?\d{2}(?:[T ]\d{2}(?::?\d{2}(?::?\d{2}(?:[.,]\d+)?)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?|GMT|UTC)?$",
     re.I,
 )
 _HAS_TIME = re.compile(r"\d{1,2}\s*[:h]\s*\d{2}|\b\d{1,2}\s*(?:[ap]\.?\s?m\b\.?|uhr\b)", re.I)
@@ -77,7 +78,7 @@ def parse_iso(raw: Any) -> DateValue | None:
             return None
     if not _ISO_LIKE.match(text):
         return None
-    text = text.replace(",", ".")
+    text = _NAMED_UTC.sub("+00:00", text).replace(",", ".")
     try:
         dt = datetime.fromisoformat(text.replace(" Z", "Z").replace(" +", "+").replace(" -", "-"))
     except ValueError:
@@ -104,17 +105,23 @@ def normalise_text(text: str) -> str:
     text = " ".join(text.split())
     m = _VISIBLE_DATE.search(text)
     if m:
-        return _snippet(m)
+        return _snippet(m, text)
     r = _RELATIVE.search(text)
     if r:
         return r.group(0)
     return _HOUR_H.sub(r"\1:\2", text).strip(" .:")
 
 
-def _snippet(m: re.Match[str]) -> str:
+def _snippet(m: re.Match[str], text: str) -> str:
+    """The matched date, its time (after it, or just before it: "Fri 6:45 PM, Feb 16, 2018")
+    and its zone, as one string dateparser reads."""
     snippet = m.group("date")
-    if m.group("time"):
-        time = re.sub(r"\s+", "", m.group("time"))
+    time = m.group("time")
+    if not time:
+        before = _TIME_BEFORE.search(text, 0, m.start())
+        time = before.group("time") if before else None
+    if time:
+        time = re.sub(r"\s+", "", time)
         snippet += " " + re.sub(r"(\d)[h.](\d)", r"\1:\2", time)
     if m.group("tz"):
         snippet += " " + m.group("tz")
@@ -224,9 +231,13 @@ def date_from_url(url: str | None) -> DateValue | None:
 
 _MONTHISH = r"[^\W\d_]{3,11}\.?"
 _TIME = (
-    r"(?:\s*(?:,|\||·|-|–|—)?\s*(?:at|à|a\s+las|a\s+les|alle|ore|um|às|as|kl\.?)?\s*"
+    r"(?:\s*(?:,|\||·|-|–|—|@)?\s*(?:at|à|a\s+las|a\s+les|alle|ore|um|às|as|kl\.?)?\s*@?\s*"
     r"(?P<time>\d{1,2}\s*[:h.]\s*\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?\s?m\.?)?)(?:\s*uhr|\s*h\b)?"
     r"(?:\s*(?P<tz>(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2}|[A-Z]{2,5}T|CET|CEST|MEZ|MESZ|BST|WET|EET))?)?"
+)
+_TIME_BEFORE = re.compile(
+    r"(?P<time>\b\d{1,2}\s*[:h.]\s*\d{2}(?:\s*[ap]\.?\s?m\.?)?)(?:\s*uhr|\s*h\b)?\s*[,|·–—-]?\s*$",
+    re.I,
 )
 _VISIBLE_DATE = re.compile(
     r"(?P<date>"
@@ -294,7 +305,9 @@ def visible_date_candidates(tree: Any, marked: list[Any], limit: int = 12) -> li
         if in_page_furniture(el):
             continue
         classes = " ".join((e.get("class") or "") for e in (el, *_ancestors(el, 2))).lower()
-        updated = bool(_UPDATED_LABEL.search(text[:40])) or (
+        parent = el.getparent()
+        label = ((parent.text or "") if parent is not None else "") + " " + text[:40]
+        updated = bool(_UPDATED_LABEL.search(label)) or (
             ("updat" in classes or "modif" in classes) and "publi" not in classes
         )
         pos = _position(el)
@@ -304,7 +317,7 @@ def visible_date_candidates(tree: Any, marked: list[Any], limit: int = 12) -> li
             seen.add(id(el))
             continue
         for m in _VISIBLE_DATE.finditer(text):
-            snippet = _snippet(m)
+            snippet = _snippet(m, text)
             before = text[: m.start()]
             upd = bool(_UPDATED_LABEL.search(before[-40:])) if before else updated
             found.append(VisibleDate(snippet, None, upd, pos))
