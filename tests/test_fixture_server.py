@@ -22,7 +22,7 @@ import pytest
 from defusedxml import ElementTree
 
 from newscrawl.errors import ConfigError
-from newscrawl.fixtureweb import FixtureWeb, Request, Response, available_sites
+from newscrawl.fixtureweb import FixtureWeb, Request, Response, SiteServer, available_sites
 
 ROOT = Path(__file__).resolve().parent.parent
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -394,7 +394,7 @@ def test_generated_site_serves_every_article_through_sitemaps_and_listings() -> 
         assert fetch(base + "/news/100001/not-an-article")[0] == 404
         assert len(server.requests()) > 25
         stopping = time.monotonic()
-    assert time.monotonic() - stopping < 2  # serve() + with: one serving thread, clean stop
+    assert time.monotonic() - stopping < 3  # serve() + with: one serving thread, clean stop
 
 
 class _HelloSite:
@@ -422,4 +422,6 @@ def test_a_burst_of_parallel_connections_is_answered_without_drops(web: FixtureW
     with ThreadPoolExecutor(max_workers=64) as pool:
         statuses = list(pool.map(lambda u: fetch(u)[0], urls))
     assert statuses == [200] * len(urls)
-    assert time.monotonic() - started < 5  # no SYN drops and 1 s client retries
+    # A listen backlog of 5 (the stdlib default) drops SYNs here: clients retry after 1 s, 3 s.
+    assert time.monotonic() - started < 15
+    assert SiteServer.request_queue_size >= 128
