@@ -329,11 +329,12 @@ class SqliteState(CrawlState):
 
 
 def open_state(uri: str) -> CrawlState:
-    """Open the state named by ``--state``: ``sqlite:PATH`` or a bare path (SQLite)."""
-    if uri.startswith("redis://") or uri.startswith("rediss://"):
-        raise ConfigError(
-            "the Redis state backend is not available in this version; use sqlite:PATH"
-        )
+    """Open the state named by ``--state``: ``sqlite:PATH`` or a bare path (SQLite), or
+    ``redis://HOST:PORT/DB`` (shared by many workers, see ``newscrawl.store.redis_state``)."""
+    if uri.startswith(("redis://", "rediss://", "unix://")):
+        from newscrawl.store.redis_state import open_redis_state
+
+        return open_redis_state(uri)
     path = uri.removeprefix("sqlite:")
     if not path:
         raise ConfigError(f"--state {uri!r}: expected sqlite:PATH")
