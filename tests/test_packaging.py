@@ -21,7 +21,7 @@ def test_every_package_folder_is_listed_in_pyproject() -> None:
     on_disk = {"newscrawl"} | {
         f"newscrawl.{p.parent.name}" for p in (ROOT / "newscrawl").glob("*/__init__.py")
     }
-    on_disk |= {"newscrawl.spiders", "newscrawl.pipelines"}
+    on_disk |= {"newscrawl.spiders", "newscrawl.pipelines", "newscrawl.fixtures"}
     assert on_disk == listed
 
 
