@@ -25,11 +25,14 @@ ENV_FIXTURES_DIR = "NEWSCRAWL_FIXTURES_DIR"
 
 
 def fixtures_dir() -> Path:
-    """Where the site folders live: ``$NEWSCRAWL_FIXTURES_DIR`` or the repo's ``fixtures/web``."""
+    """Where the site folders live: ``$NEWSCRAWL_FIXTURES_DIR``, the checkout's ``fixtures/web``,
+    or the copy installed with the package (``newscrawl/fixtures/web``, see pyproject.toml)."""
     configured = os.environ.get(ENV_FIXTURES_DIR)
     if configured:
         return Path(configured)
-    return Path(__file__).resolve().parents[2] / "fixtures" / "web"
+    package = Path(__file__).resolve().parents[1]
+    checkout = package.parent / "fixtures" / "web"
+    return checkout if checkout.is_dir() else package / "fixtures" / "web"
 
 
 def available_sites(root: Path | None = None) -> list[str]:
