@@ -558,7 +558,9 @@ class FixtureSite:
             head="\n".join(head),
             body_class=f"listing {context}",
         )
-        modified = max((a.modified for a in chunk), default=self.updated)
+        # Newest of the whole listing, not of this page: publishing an article shifts every
+        # page of the listing, and If-Modified-Since must not answer 304 for a shifted page.
+        modified = max((a.modified for a in members), default=self.updated)
         return Resource(text, CONTENT_TYPES[".html"], modified)
 
     def _render_home(self) -> str:
@@ -824,9 +826,11 @@ class FixtureSite:
             if words and any(w in (a.title + " " + " ".join(a.tags)).lower() for w in words)
         ][:5]
         return self._dynamic_page(
-            *traps.search_page(request.path, request.query, results), kind="search"
+            *traps.search_page(request.path, request.query, results, self.language), kind="search"
         )
 
     def _shop(self, request: Request) -> Response | None:
         prefix = self.config.get("shop_path", "/shop")
-        return self._dynamic_page(*traps.shop_page(prefix, request.param("sid")), kind="shop")
+        return self._dynamic_page(
+            *traps.shop_page(prefix, request.param("sid"), self.language), kind="shop"
+        )
