@@ -105,3 +105,8 @@ def test_not_before_compares_at_the_coarser_precision() -> None:
 def test_date_from_url(url: str | None, iso: str | None) -> None:
     value = dates.date_from_url(url)
     assert (value.iso if value else None) == iso
+
+
+def test_time_printed_before_the_date() -> None:
+    value = dates.parse_text("Fri 6:45 PM, Feb 16, 2018", "en", FETCHED)
+    assert value is not None and value.iso == "2018-02-16T18:45:00"

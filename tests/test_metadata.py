@@ -276,3 +276,45 @@ def test_broken_markup_does_not_crash() -> None:
     )
     m = meta_of(html)
     assert m.authors == [] and m.published is not None  # the URL date
+
+
+def test_naive_jsonld_time_takes_the_offset_another_tag_states() -> None:
+    ld = {"@type": "NewsArticle", "headline": "A", "datePublished": "2024-03-21T08:30:00"}
+    html = page(
+        '<meta property="article:published_time" content="2024-03-21T08:30:00+01:00">', jsonld=ld
+    )
+    m = meta_of(html)
+    assert (m.published, m.published_source) == ("2024-03-21T08:30:00+01:00", "meta")
+
+
+def test_naive_time_stays_naive_when_no_source_states_a_zone() -> None:
+    ld = {"@type": "NewsArticle", "headline": "A", "datePublished": "2024-03-21T08:30:00"}
+    # A different moment with an offset says nothing about this one's zone.
+    html = page(
+        '<meta property="article:published_time" content="2024-03-21T10:00:00+01:00">', jsonld=ld
+    )
+    assert meta_of(html).published == "2024-03-21T08:30:00"
+
+
+def test_date_only_refined_by_a_timestamp_of_the_same_day() -> None:
+    ld = {"@type": "NewsArticle", "headline": "A", "datePublished": "2024-03-21"}
+    same_day = page(
+        '<meta property="article:published_time" content="2024-03-21T08:30:00-04:00">', jsonld=ld
+    )
+    assert meta_of(same_day).published == "2024-03-21T08:30:00-04:00"
+    other_day = page(
+        '<meta property="article:published_time" content="2024-03-19T08:30:00-04:00">', jsonld=ld
+    )
+    assert meta_of(other_day).published == "2024-03-21"
+
+
+def test_time_element_with_gmt_and_updated_label() -> None:
+    html = page(
+        body='<article><h1>Stadia reviews</h1><div class="meta">'
+        '<abbr class="published" title="2019-11-18 17:19:53 GMT"><time datetime="2019-11-18 17:19:53 GMT">Nov 18, 2019 @17:19 PM</time></abbr>'
+        '<i>Updated: <time datetime="2019-11-18 17:26:05 GMT">Nov 18, 2019 @17:26 PM</time></i>'
+        "</div><p>Text.</p></article>"
+    )
+    m = meta_of(html, url="https://x.example.com/stadia")
+    assert (m.published, m.published_source) == ("2019-11-18T17:19:53+00:00", "visible-text")
+    assert m.modified == "2019-11-18T17:26:05+00:00"

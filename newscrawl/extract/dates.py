@@ -47,8 +47,12 @@ class DateValue:
     naive: bool
     date_only: bool
 
-    def comparable(self) -> datetime:
-        return self.moment
+    def wall_clock(self) -> datetime:
+        """The local date and time as printed, to the minute, without any zone."""
+        return self.moment.replace(tzinfo=None, second=0)
+
+    def local_date(self) -> date:
+        return self.moment.date()
 
 
 def _value(dt: datetime, *, date_only: bool) -> DateValue:

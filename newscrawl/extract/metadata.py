@@ -544,22 +544,50 @@ def _dates(
         return None
 
     ld_objs = [o for o in (main, page) if o]
-    published = take(
-        (o.get(k) for o in ld_objs for k in ("datePublished", "dateCreated", "uploadDate")),
-        "json-ld",
-    )
-    modified = take((o.get("dateModified") for o in ld_objs), "json-ld")
-    if published is None:
-        published = take(
-            (_micro_value(el) for k in ("datepublished", "datecreated") for el in micro.get(k, [])),
-            "microdata",
-        )
-    if modified is None:
-        modified = take((_micro_value(el) for el in micro.get("datemodified", [])), "microdata")
-    if published is None:
-        published = take(_meta_values(doc, _PUBLISHED_META), "meta")
-    if modified is None:
-        modified = take(_meta_values(doc, _MODIFIED_META), "meta")
+
+    def structured(kind: str) -> list[tuple[Callable[[], Iterable[Any]], DateSource]]:
+        """The structured sources of one date, most trusted first, each a lazy value list."""
+        if kind == "published":
+            return [
+                (
+                    lambda: (
+                        o.get(k)
+                        for o in ld_objs
+                        for k in ("datePublished", "dateCreated", "uploadDate")
+                    ),
+                    "json-ld",
+                ),
+                (
+                    lambda: (
+                        _micro_value(el)
+                        for k in ("datepublished", "datecreated")
+                        for el in micro.get(k, [])
+                    ),
+                    "microdata",
+                ),
+                (lambda: _meta_values(doc, _PUBLISHED_META), "meta"),
+            ]
+        return [
+            (lambda: (o.get("dateModified") for o in ld_objs), "json-ld"),
+            (lambda: (_micro_value(el) for el in micro.get("datemodified", [])), "microdata"),
+            (lambda: _meta_values(doc, _MODIFIED_META), "meta"),
+        ]
+
+    def first(kind: str) -> tuple[dates.DateValue, DateSource] | None:
+        for values, source in structured(kind):
+            found = take(values(), source)
+            if found:
+                return _most_precise(found, kind, structured(kind), take_all)
+        return None
+
+    def take_all(values: Iterable[Any]) -> Iterator[dates.DateValue]:
+        for raw in values:
+            value = dates.parse_structured(raw, lang, fetched_at)
+            if value is not None and dates.plausible(value, fetched_at):
+                yield value
+
+    published = first("published")
+    modified = first("modified")
     if published is None:  # a visible "Updated ..." alone is not worth a page scan
         pub_v, mod_v = _visible_dates(doc, lang, fetched_at)
         published = published or pub_v
@@ -580,6 +608,31 @@ def _dates(
         meta.published, meta.published_source = published[0].iso, published[1]
     if modified:
         meta.modified, meta.modified_source = modified[0].iso, modified[1]
+
+
+def _most_precise(
+    chosen: tuple[dates.DateValue, DateSource],
+    kind: str,
+    sources: list[tuple[Callable[[], Iterable[Any]], DateSource]],
+    take_all: Callable[[Iterable[Any]], Iterator[dates.DateValue]],
+) -> tuple[dates.DateValue, DateSource]:
+    """When the most trusted source is vague (a naive time, or a date only) and another
+    structured source on the same page states the same moment more precisely (with its
+    offset, or with a time), the precise one is taken: the page *does* state its zone then."""
+    value, _ = chosen
+    if not value.naive:
+        return chosen
+    for values, source in sources:
+        for other in take_all(values()):
+            if other.naive and (value.date_only is other.date_only or other.date_only):
+                continue  # no more precise than what we have
+            if value.date_only:
+                local = other.local_date() if not other.date_only else None
+                if local == value.moment.date():
+                    return other, source
+            elif not other.date_only and other.wall_clock() == value.wall_clock():
+                return other, source
+    return chosen
 
 
 def _meta_values(doc: Document, names: Iterable[str]) -> Iterator[str]:
