@@ -339,7 +339,10 @@ def test_unknown_site_is_a_config_error() -> None:
         FixtureWeb(["no-such-site"])
 
 
-def test_serve_fixtures_command_prints_one_line_per_site_and_stops_on_ctrl_c() -> None:
+@pytest.mark.parametrize("stop_signal", [signal.SIGINT, signal.SIGTERM])
+def test_serve_fixtures_command_prints_one_line_per_site_and_stops_on_signal(
+    stop_signal: int,
+) -> None:
     proc = subprocess.Popen(
         [sys.executable, "-m", "newscrawl", "serve-fixtures", "--sites", "hemline-report"],
         stdout=subprocess.PIPE,
@@ -352,9 +355,9 @@ def test_serve_fixtures_command_prints_one_line_per_site_and_stops_on_ctrl_c() -
         assert line[0] == "hemline-report" and line[1].startswith("http://127.0.0.1:")
         assert fetch(line[1] + "robots.txt")[0] == 200
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(stop_signal)
         _, err = proc.communicate(timeout=10)
-    assert proc.returncode == 0 and "Traceback" not in err
+    assert proc.returncode == 0 and "Traceback" not in err and "stopped" in err
 
 
 def test_generated_site_serves_every_article_through_sitemaps_and_listings() -> None:

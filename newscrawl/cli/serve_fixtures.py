@@ -7,6 +7,7 @@ every site gets an ephemeral port; with ``--port N`` they get N, N+1, ... in ord
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import threading
 
@@ -47,6 +48,12 @@ def run(args: argparse.Namespace) -> int:
         raise ConfigError(f"--port must be between 0 and 65535, not {args.port}")
     names = [n.strip() for n in args.sites.split(",") if n.strip()] or None
     web = FixtureWeb(names, host=args.host, port=args.port)
+    stop = threading.Event()
+    # SIGTERM (service managers, `kill`) stops as cleanly as Ctrl-C; installed before the
+    # URLs are printed, so a caller that reads them and signals at once is handled too.
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:  # started in the background by a shell
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
     with web:
         for edition in range(2, args.edition + 1):
             for name in web.names:
@@ -56,7 +63,9 @@ def run(args: argparse.Namespace) -> int:
             print(f"{name} {url}", flush=True)
         print("serving; press Ctrl-C to stop", file=sys.stderr, flush=True)
         try:
-            threading.Event().wait()
+            while not stop.wait(0.5):
+                pass
         except KeyboardInterrupt:
-            print("stopped", file=sys.stderr)
+            pass
+        print("stopped", file=sys.stderr)
     return 0
