@@ -428,3 +428,24 @@ def test_a_burst_of_parallel_connections_is_answered_without_drops(web: FixtureW
     # A listen backlog of 5 (the stdlib default) drops SYNs here: clients retry after 1 s, 3 s.
     assert time.monotonic() - started < 15
     assert SiteServer.request_queue_size >= 128
+
+
+def test_a_broken_site_folder_is_a_clear_config_error(tmp_path: Path) -> None:
+    site = tmp_path / "broken-site"
+    site.mkdir()
+    (site / "site.json").write_text('{"name": "broken-site"}')
+    with pytest.raises(ConfigError, match="missing settings title"):
+        FixtureWeb(["broken-site"], root=tmp_path)
+    source = ROOT / "fixtures" / "web" / "runway-wire"
+    copy = tmp_path / "runway-wire"
+    for item in source.rglob("*"):
+        if item.is_file():
+            target = copy / item.relative_to(source)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(item.read_bytes())
+    (copy / "articles" / "01-calloway-finch-syndicated.html").unlink()
+    with pytest.raises(ConfigError, match=r"manifest\.articles disagrees"):
+        FixtureWeb(["runway-wire"], root=tmp_path)
+    (copy / "articles" / "bad.html").write_text("<p>no front matter</p>")
+    with pytest.raises(ConfigError, match="front matter"):
+        FixtureWeb(["runway-wire"], root=tmp_path)

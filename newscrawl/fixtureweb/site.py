@@ -52,6 +52,24 @@ CONTENT_TYPES = {
 }
 
 
+def front_matter(file: Path) -> tuple[dict[str, Any], str]:
+    """Split a source file into its leading ``<!-- {json} -->`` block and the HTML after it."""
+    text = file.read_text(encoding="utf-8")
+    if not text.startswith("<!--") or "-->" not in text:
+        raise ConfigError(f"{file}: must start with a <!-- {{json front matter}} --> block")
+    head, body = text[4:].split("-->", 1)
+    try:
+        meta = json.loads(head)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{file}: bad front matter JSON: {exc}") from exc
+    if not isinstance(meta, dict):
+        raise ConfigError(f"{file}: front matter must be a JSON object")
+    return meta, body.strip()
+
+
+REQUIRED_SETTINGS = ("name", "title", "language", "updated", "sections", "feed", "sitemaps")
+
+
 @dataclass
 class Article:
     """One article as its source file describes it."""
@@ -74,16 +92,7 @@ class Article:
 
     @classmethod
     def from_file(cls, file: Path) -> Article:
-        text = file.read_text(encoding="utf-8")
-        if not text.startswith("<!--") or "-->" not in text:
-            raise ConfigError(
-                f"{file}: article must start with a <!-- {{json front matter}} --> block"
-            )
-        head, body = text[4:].split("-->", 1)
-        try:
-            meta = json.loads(head)
-        except json.JSONDecodeError as exc:
-            raise ConfigError(f"{file}: bad front matter JSON: {exc}") from exc
+        meta, body = front_matter(file)
         try:
             published = datetime.fromisoformat(meta["published"])
             return cls(
@@ -130,6 +139,9 @@ class FixtureSite:
             self.config: dict[str, Any] = json.loads(config_file.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise ConfigError(f"{config_file}: cannot read site config: {exc}") from exc
+        missing = [key for key in REQUIRED_SETTINGS if key not in self.config]
+        if missing:
+            raise ConfigError(f"{config_file}: missing settings {', '.join(missing)}")
         self.name: str = self.config["name"]
         self.title: str = self.config["title"]
         self.language: str = self.config["language"]
@@ -146,9 +158,10 @@ class FixtureSite:
             self._add_article(Article.from_file(file))
         self.pages: list[tuple[dict[str, Any], str]] = []
         for file in sorted((folder / "pages").glob("*.html")):
-            text = file.read_text(encoding="utf-8")
-            head, body = text[4:].split("-->", 1)
-            self.pages.append((json.loads(head), body.strip()))
+            meta, body = front_matter(file)
+            if "path" not in meta or "title" not in meta:
+                raise ConfigError(f"{file}: a page needs a path and a title")
+            self.pages.append((meta, body))
         self.files = {
             "/" + p.relative_to(folder / "files").as_posix(): p.read_text(encoding="utf-8")
             for p in (folder / "files").rglob("*")
