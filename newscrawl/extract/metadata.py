@@ -433,7 +433,7 @@ def _authors(
         lambda: author_names.clean_authors(persons, allow_single=True),
         lambda: author_names.clean_authors(_micro_authors(micro)),
         lambda: author_names.clean_authors(_meta_authors(doc)),
-        lambda: author_names.clean_authors(_visible_bylines(doc)),
+        lambda: _visible_authors(doc),
     ]
     for source in sources:  # lazily: the visible-page scan only runs when metadata is silent
         names = [
@@ -475,42 +475,50 @@ def _meta_authors(doc: Document) -> Iterator[str]:
             yield data["author"]
 
 
-def _visible_bylines(doc: Document) -> list[str]:
-    """Byline texts: rel=author links, byline/author-classed elements, "By ..." lines."""
-    out: list[str] = []
-    for el in doc.tree.xpath("//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"):
+def _visible_authors(doc: Document) -> list[str]:
+    """Names from the visible byline closest to the headline: rel=author links (together), else
+    the nearest byline/author-classed element that holds a name, else a "By ..." line. Taking
+    the nearest one, not all of them, keeps authors of teased related stories out."""
+    links = [
+        dates.element_text(el)
+        for el in doc.tree.xpath(
+            "//a[contains(concat(' ', normalize-space(@rel), ' '), ' author ')]"
+        )
+        if not dates.in_page_furniture(el)
+    ]
+    names = author_names.clean_authors(t for t in links[:6] if t)
+    if names:
+        return names
+    h1 = doc.tree.find(".//h1")
+    anchor = h1.sourceline if h1 is not None and isinstance(h1.sourceline, int) else 0
+    marked = [
+        el
+        for el in marked_elements(doc, _BYLINE_MARKERS)[:40]
+        if el.tag not in ("body", "html", "article", "main") and not dates.in_page_furniture(el)
+    ]
+    marked.sort(key=lambda el: abs((el.sourceline or 0) - anchor))
+    for el in marked[:12]:
         text = dates.element_text(el)
-        if text and not dates.in_page_furniture(el):
-            out.append(text)
-    if out:
-        return out[:6]
-    for el in marked_elements(doc, _BYLINE_MARKERS)[:40]:
-        text = dates.element_text(el)
-        if not text or len(text) > 160 or dates.in_page_furniture(el):
-            continue
-        out.append(text)
-        if len(out) >= 4:
-            break
-    if out:
-        return out
-    nodes = _TEXT_NEAR_H1(doc.tree) if doc.tree.find(".//h1") is not None else _SHORT_TEXT(doc.tree)
+        if text and len(text) <= 160:
+            names = author_names.clean_authors([text])
+            if names:
+                return names
+    nodes = _TEXT_NEAR_H1(doc.tree) if h1 is not None else _SHORT_TEXT(doc.tree)
     for node in nodes:
         if node.lstrip()[:1] not in _LEAD_IN_INITIALS or not _LEAD_IN_TEXT.match(node):
             continue
         parent = node.getparent()
         if parent is None or parent.tag in ("script", "style", "option", "title"):
             continue
-        holder = (
-            parent
-            if len(dates.element_text(parent)) > len(node.strip()) + 2
-            else parent.getparent()
-        )
-        text = dates.element_text(holder if holder is not None else parent)
+        # "By" alone in its element: the name is in the next element, so read the parent's.
+        alone = len(dates.element_text(parent)) <= len(node.strip()) + 2
+        holder = parent.getparent() if alone and parent.getparent() is not None else parent
+        text = dates.element_text(holder)
         if len(text) <= 120 and not dates.in_page_furniture(parent):
-            out.append(text)
-            if len(out) >= 2:
-                break
-    return out
+            names = author_names.clean_authors([text])
+            if names:
+                return names
+    return []
 
 
 # -- dates -----------------------------------------------------------------------------------

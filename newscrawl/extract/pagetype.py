@@ -23,6 +23,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+import lxml.etree
+
 from newscrawl.extract.body import Body
 from newscrawl.extract.document import Document
 from newscrawl.extract.metadata import Metadata
@@ -78,6 +80,10 @@ _LISTING_LD = frozenset(
 _GALLERY_LD = frozenset({"imagegallery", "mediagallery"})
 _VIDEO_LD = frozenset({"videoobject", "videogallery"})
 _DIRECTORY_LD = frozenset({"searchresultspage", "profilepage"})
+# Links in list items outside the site's navigation, header and footer (directories, indexes).
+_LIST_LINKS = lxml.etree.XPath(
+    "count(//body//li//a[not(ancestor::nav or ancestor::header or ancestor::footer)])"
+)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SENTENCE_END = re.compile(r"[.!?…。！？»”\"')]\s|[.!?…。！？»”\"')]$")
 _PLAYER = re.compile(
@@ -182,7 +188,7 @@ def page_signals(doc: Document, meta: Metadata, body: Body) -> PageSignals:
     player = bool(tree.xpath("//video")) or any(
         _PLAYER.search(src) for src in tree.xpath("//iframe/@src | //iframe/@data-src")
     )
-    list_links = int(tree.xpath("count(//main//li//a | //article//li//a)"))
+    list_links = int(_LIST_LINKS(tree))
     og_type = (meta.og_type or "").lower()
     types = {t.lower() for t in meta.schema_types}
     ld_hint = _ld_hint(types, meta.article_jsonld)
