@@ -27,7 +27,10 @@ Use it from Python (the crawl and distributed benchmarks do)::
         ...crawl...
         fetched = server.requests()            # [(method, path, status), ...]
 
-or beside the fixture sites: ``FixtureWeb([], apps=[GeneratedSite(1000)])``. From a shell::
+``site.grow(100)`` publishes 100 newer articles while serving; every existing article page stays
+byte-identical (same ETag, so a rerun gets 304s), which is what incremental benchmarks need.
+
+Or beside the fixture sites: ``FixtureWeb([], apps=[GeneratedSite(1000)])``. From a shell::
 
     python benchmarks/sitegen.py --articles 5000 --port 8700     # serve until Ctrl-C
     python benchmarks/sitegen.py --articles 5000 --stats         # page sizes, render speed
@@ -55,7 +58,8 @@ from newscrawl.fixtureweb.server import Request, Response, SiteServer, etag_for
 SECTIONS = ("fashion", "business", "retail", "beauty", "sustainability")
 PAGE_SIZE = 50
 SITEMAP_SIZE = 1000
-EPOCH = datetime(2024, 3, 15, 12, 0, tzinfo=UTC)
+POOL_SIZE = 20_000
+START = datetime(2023, 1, 2, 6, 0, tzinfo=UTC)
 
 # Word stock for the prose generator. Sentences combine one pick from each slot, so two
 # articles share function words but almost no 4-word shingles: text is distinct, as the
@@ -156,9 +160,9 @@ class GeneratedSite:
             f"{_name(rng, 2)} {_name(rng, 1)}" if i % 3 else _name(rng, 3) for i in range(400)
         ]
         self._authors = [f"{rng.choice(_FIRST)} {rng.choice(_LAST)}" for _ in range(60)]
-        # ~8 pool sentences per article: each sentence recurs a handful of times site-wide,
-        # every paragraph (a random 2-4 sentence combination) is unique.
-        self._pool = self._make_pool(rng, min(40_000, max(2_000, 8 * n_articles)))
+        # A fixed-size pool (not scaled with n): each sentence recurs ~12 times in 5,000
+        # articles, every paragraph (a random 2-4 sentence combination) is unique.
+        self._pool = self._sentences(random.Random(seed + 1), POOL_SIZE)
         self._chrome_css = self._make_css(rng)
         self._chrome_state = self._make_state(rng)
         self._nav = self._make_nav()
@@ -190,91 +194,58 @@ class GeneratedSite:
         return [base + self.article_path(i) for i in range(self.n_articles)]
 
     def _published(self, index: int) -> datetime:
-        return EPOCH - timedelta(hours=3 * (self.n_articles - 1 - index))
+        """One article every 3 hours from ``START``: a page never changes when the site grows."""
+        return START + timedelta(hours=3 * index)
+
+    def grow(self, count: int) -> list[int]:
+        """Publish ``count`` newer articles (for incremental-crawl benchmarks); returns their
+        indices. Existing article pages keep their bytes and ETags; home, listings, sitemaps
+        and feed change, as on a real site."""
+        first = self.n_articles
+        self.n_articles += count
+        return list(range(first, self.n_articles))
 
     def _section(self, index: int) -> str:
         return SECTIONS[index % len(SECTIONS)]
 
-    def _make_pool(self, rng: random.Random, size: int) -> list[str]:
-        """Sentences drawn once per site; each article combines its own random subset."""
-
-        def picks(population: tuple[str, ...] | list[str]) -> list[str]:
-            return rng.choices(population, k=size)
-
-        adjs = picks(_ADJ)
-        numbers = [str(rng.randrange(2, 2400)) for _ in range(size)]
-        slots = zip(
-            picks(_TEMPLATES),
-            picks(self._brands),
-            picks(self._brands),
-            picks(self._brands),
-            picks(_FIRST),
-            picks(_LAST),
-            picks(_ROLES),
-            picks(_CITIES),
-            picks(_CITIES),
-            picks(_VERBS),
-            adjs,
-            picks(_NOUNS),
-            picks(_THINGS),
-            picks(_TIMES),
-            picks(_CONNECT),
-            numbers,
-            strict=True,
-        )
-        pool = []
-        for (
-            t,
-            b1,
-            b2,
-            b3,
-            first,
-            last,
-            role,
-            c1,
-            c2,
-            verb,
-            adj,
-            noun,
-            thing,
-            when,
-            conn,
-            n,
-        ) in slots:
-            pool.append(
-                t.format(
-                    brand=b1,
-                    brand2=b2,
-                    brand3=b3,
-                    person=f"{first} {last}",
-                    role=role,
-                    city=c1,
-                    city2=c2,
-                    verb=verb,
-                    adj=adj,
-                    adj_cap=adj.capitalize(),
-                    noun=noun,
-                    thing=thing,
-                    time=when,
-                    connect=conn,
-                    pct=int(n) % 47 + 2,
+    def _sentences(self, rng: random.Random, count: int) -> list[str]:
+        """``count`` sentences: every slot of every template filled from its own random pick."""
+        slots = {
+            "brand": self._brands, "brand2": self._brands, "brand3": self._brands,
+            "first": _FIRST, "last": _LAST, "role": _ROLES, "city": _CITIES, "city2": _CITIES,
+            "verb": _VERBS, "adj": _ADJ, "noun": _NOUNS, "thing": _THINGS, "time": _TIMES,
+            "connect": _CONNECT,
+        }  # fmt: skip
+        columns = {slot: rng.choices(words, k=count) for slot, words in slots.items()}
+        numbers = rng.choices(range(2, 2400), k=count)
+        sentences = []
+        for i, template in enumerate(rng.choices(_TEMPLATES, k=count)):
+            values = {slot: column[i] for slot, column in columns.items()}
+            n = numbers[i]
+            sentences.append(
+                template.format(
+                    person=f"{values['first']} {values['last']}",
+                    adj_cap=values["adj"].capitalize(),
+                    pct=n % 47 + 2,
                     money=n,
-                    num=int(n) % 898 + 3,
+                    num=n % 898 + 3,
+                    **values,
                 )
             )
-        return pool
+        return sentences
 
     def _paragraphs(self, index: int) -> list[str]:
-        """9–24 paragraphs of 2–4 sentences picked from the pool: no two articles (and no two
-        paragraphs anywhere on the site) are alike, so template-memory and dedup see distinct
-        text, while rendering stays cheap enough that the server is never the bottleneck."""
+        """9–24 paragraphs of 2–4 sentences drawn from the site's sentence pool by the article's
+        own random stream: no two articles or paragraphs alike (template memory and dedup see
+        distinct text), an article depends only on (seed, index), never on the site's size,
+        and rendering stays cheap enough that the server is not what a benchmark measures."""
         rng = self._rng(index)
         rng.random()  # decorrelate from the headline draw
         lengths = [rng.randint(2, 4) for _ in range(rng.randint(9, 24))]
-        picks = rng.choices(self._pool, k=sum(lengths))
+        sentences = rng.choices(self._pool, k=sum(lengths))
         paragraphs, start = [], 0
         for n in lengths:
-            paragraphs.append(" ".join(picks[start : start + n]))
+            paragraphs.append(" ".join(sentences[start : start + n]))
             start += n
         return paragraphs
 
@@ -354,7 +325,8 @@ class GeneratedSite:
         paragraphs = self._paragraphs(index)
         description = paragraphs[0].split(". ")[0].rstrip(".") + "."
         section = self._section(index)
-        related = sorted({rng.randrange(self.n_articles) for _ in range(6)} - {index})
+        # Related stories are older ones, so publishing more never changes an existing page.
+        related = sorted({rng.randrange(index) for _ in range(6)}) if index else []
         data = {
             "@context": "https://schema.org",
             "@type": "NewsArticle",
@@ -436,7 +408,13 @@ class GeneratedSite:
     def _sitemaps(self, path: str) -> str | None:
         chunks = -(-self.n_articles // SITEMAP_SIZE)
         if path == "/sitemap.xml":
-            return sitemap_index((f"/sitemaps/articles-{k}.xml", EPOCH) for k in range(chunks))
+            return sitemap_index(
+                (
+                    f"/sitemaps/articles-{k}.xml",
+                    self._published(min(self.n_articles, (k + 1) * SITEMAP_SIZE) - 1),
+                )
+                for k in range(chunks)
+            )
         name = path.removeprefix("/sitemaps/articles-").removesuffix(".xml")
         if not name.isdigit() or int(name) >= chunks:
             return None
@@ -464,7 +442,7 @@ class GeneratedSite:
             language="en",
             self_path="/feed.xml",
             items=items,
-            built=EPOCH,
+            built=self._published(self.n_articles - 1),
         )
 
     def _index_of(self, path: str) -> int | None:
@@ -483,7 +461,7 @@ class GeneratedSite:
         path = request.path
         text: str | None = None
         content_type = "text/html; charset=utf-8"
-        modified = EPOCH
+        modified = self._published(self.n_articles - 1)  # listings, sitemaps: newest article
         if path.startswith("/news/"):
             index = self._index_of(path)
             if index is not None:
@@ -523,19 +501,19 @@ class GeneratedSite:
 def _stats(site: GeneratedSite, sample: int = 200) -> None:
     request = Request.parse("GET", "/", {})  # type: ignore[arg-type]
     sizes = []
-    started = time.perf_counter()
+    started = time.process_time()  # CPU time: meaningful on a busy machine too
     step = max(1, site.n_articles // sample)
     for i in range(0, site.n_articles, step):
         response = site.handle(
             Request.parse("GET", site.article_path(i), request.headers), "http://127.0.0.1:1"
         )
         sizes.append(len(response.body))
-    elapsed = time.perf_counter() - started
+    elapsed = time.process_time() - started
     sizes.sort()
     print(
         f"{site.n_articles} articles; sampled {len(sizes)}: size min {sizes[0] / 1024:.1f} KB, "
         f"median {sizes[len(sizes) // 2] / 1024:.1f} KB, max {sizes[-1] / 1024:.1f} KB; "
-        f"render {1000 * elapsed / len(sizes):.2f} ms/page"
+        f"render {1000 * elapsed / len(sizes):.2f} ms CPU/page"
     )
 
 

@@ -396,6 +396,15 @@ def test_generated_site_serves_every_article_through_sitemaps_and_listings() -> 
         assert len(bodies) == 25
         assert fetch(base + "/news/100001/not-an-article")[0] == 404
         assert len(server.requests()) > 25
+
+        old_url = site.article_urls(base)[-1]
+        old_etag = fetch(old_url)[1]["etag"]
+        added = site.grow(3)
+        assert added == [1200, 1201, 1202]
+        assert fetch(old_url, headers={"If-None-Match": old_etag})[0] == 304
+        new_urls = set(site.article_urls(base)) - expected
+        assert len(new_urls) == 3 and all(fetch(u)[0] == 200 for u in new_urls)
+        assert new_urls <= {loc for child in sitemap_locs(index_url) for loc in sitemap_locs(child)}
         stopping = time.monotonic()
     assert time.monotonic() - stopping < 3  # serve() + with: one serving thread, clean stop
 
