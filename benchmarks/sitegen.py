@@ -12,7 +12,7 @@ The site looks like a real news site to a crawler:
 - ``/section/<name>`` and ``?page=N`` listings (50 articles per page) that together link
   every article, with numbered pagination.
 - ``/news/<id>/<slug>`` article pages of about 30–80 KB: JSON-LD NewsArticle, OpenGraph,
-  canonical link, byline, dates, 450–1,400 words of distinct generated prose, 6 related links,
+  canonical link, byline, dates, 450–1,400 words of distinct generated prose, up to 6 related (older) stories,
   and the chrome real sites carry (inline CSS, inline app state, mega menu, cookie banner, footer).
 
 Use it from Python (the crawl and distributed benchmarks do)::
@@ -30,10 +30,16 @@ Use it from Python (the crawl and distributed benchmarks do)::
 ``site.grow(100)`` publishes 100 newer articles while serving; every existing article page stays
 byte-identical (same ETag, so a rerun gets 304s), which is what incremental benchmarks need.
 
-Or beside the fixture sites: ``FixtureWeb([], apps=[GeneratedSite(1000)])``. From a shell::
+Or beside the fixture sites: ``FixtureWeb(apps=[GeneratedSite(1000)])`` (add site names to
+serve both). From a shell::
 
     python benchmarks/sitegen.py --articles 5000 --port 8700     # serve until Ctrl-C
-    python benchmarks/sitegen.py --articles 5000 --stats         # page sizes, render speed
+    python benchmarks/sitegen.py --articles 5000 --stats         # page sizes, render CPU cost
+
+Cost: about 1 ms of CPU per article page (measured with ``--stats``) in the serving process.
+When a benchmark measures a crawler's peak RSS or CPU, serve the site from a separate process
+(the command above prints ``generated http://127.0.0.1:PORT/``) so the server's threads, page
+rendering and request log are not counted as the crawler's.
 """
 
 from __future__ import annotations
