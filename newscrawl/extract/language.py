@@ -17,7 +17,7 @@ from newscrawl.extract.metadata import Metadata, normalise_language
 
 MIN_TEXT_CHARS = 200  # below this the detector is a guess; the declaration wins
 SURE = 0.90  # normalised probability above which detection overrides the declaration
-SAMPLE_CHARS = 3000  # language is clear long before this; detection cost grows with length
+SAMPLE_CHARS = 1500  # language is clear long before this; detection cost grows with length
 
 
 @lru_cache(maxsize=1)
