@@ -318,3 +318,31 @@ def test_time_element_with_gmt_and_updated_label() -> None:
     m = meta_of(html, url="https://x.example.com/stadia")
     assert (m.published, m.published_source) == ("2019-11-18T17:19:53+00:00", "visible-text")
     assert m.modified == "2019-11-18T17:26:05+00:00"
+
+
+def test_hostile_structured_data_and_urls_do_not_crash() -> None:
+    nested: list[object] = []
+    for _ in range(50):
+        nested = [nested]
+    ld = {
+        "@type": ["NewsArticle", 7],
+        "@id": ["not", "a", "string"],
+        "headline": {"@value": "Headline"},
+        "author": [
+            {"@id": ["x"]},
+            nested,
+            {"@type": "Person", "givenName": "Ana", "familyName": "Ruiz"},
+        ],
+        "keywords": nested,
+        "image": {"url": "http://[::1"},
+        "mainEntityOfPage": [{"@id": 3}],
+        "datePublished": {"@value": "2024-03-20"},
+    }
+    html = page(
+        '<link rel="canonical" href="http://[bad"><meta property="og:image" content="https://[oops/x.jpg">',
+        jsonld=ld,
+    )
+    m = meta_of(html, url="http://[broken-url/2024/03/20/x")
+    assert m.title == "Headline"
+    assert m.authors == ["Ana Ruiz"]
+    assert m.canonical_url is None and m.image is None

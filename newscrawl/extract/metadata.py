@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import SplitResult, urljoin, urlsplit
 
 import lxml.etree
 
@@ -88,6 +88,13 @@ _WS = re.compile(r"\s+")
 
 @dataclass
 class Metadata:
+    """Everything about an article except its body; the orchestrator maps it onto the record.
+
+    Date sources: ``json-ld``, ``microdata``, ``meta``, ``visible-text`` (a date printed near the
+    headline, including ``<time datetime>`` / hAtom ``<abbr title>`` values), ``url``,
+    ``htmldate``.
+    """
+
     title: str | None = None
     description: str | None = None
     authors: list[str] = field(default_factory=list)
@@ -132,6 +139,28 @@ def extract_metadata(doc: Document, *, fetched_at: datetime) -> Metadata:
     return meta
 
 
+def _split(url: str) -> SplitResult | None:
+    """``urlsplit`` that answers None for URLs it rejects (a stray "[" raises ValueError)."""
+    try:
+        parts = urlsplit(url)
+        parts.hostname  # noqa: B018 - validates the netloc (bad IPv6 brackets raise here)
+    except ValueError:
+        return None
+    return parts
+
+
+def _absolute(base: str | None, url: str) -> str | None:
+    """``url`` made absolute against the page URL; None unless it is a valid http(s) URL."""
+    try:
+        absolute = urljoin(base or "", url.strip())
+    except ValueError:
+        return None
+    parts = _split(absolute)
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
+        return None
+    return absolute
+
+
 # -- JSON-LD ---------------------------------------------------------------------------------
 
 
@@ -158,7 +187,11 @@ class _JsonLd:
         self.types = types
 
     def resolve(self, value: Any) -> Any:
-        if isinstance(value, dict) and set(value) <= {"@id", "@type"} and "@id" in value:
+        if (
+            isinstance(value, dict)
+            and set(value) <= {"@id", "@type"}
+            and isinstance(value.get("@id"), str)
+        ):
             return self.by_id.get(value["@id"], value)
         return value
 
@@ -189,7 +222,9 @@ class _JsonLd:
 def _url_key(url: Any) -> str | None:
     if not isinstance(url, str) or not url:
         return None
-    parts = urlsplit(url.split("#", 1)[0])
+    parts = _split(url.split("#", 1)[0])
+    if parts is None:
+        return None
     return (parts.netloc.lower().removeprefix("www.") + parts.path.rstrip("/")) or None
 
 
@@ -264,11 +299,12 @@ def _canonical(doc: Document, ld: _JsonLd) -> str | None:
     for candidate in (*doc.links_rel.get("canonical", ()), doc.meta_first("og:url")):
         if not candidate:
             continue
-        absolute = urljoin(doc.url or "", candidate.strip())
-        parts = urlsplit(absolute)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
+        absolute = _absolute(doc.url, candidate)
+        parts = _split(absolute) if absolute else None
+        if absolute is None or parts is None:
             continue
-        if doc.url and parts.path in ("", "/") and urlsplit(doc.url).path not in ("", "/"):
+        page = _split(doc.url or "")
+        if page and parts.path in ("", "/") and page.path not in ("", "/"):
             continue
         return absolute
     return None
@@ -310,7 +346,8 @@ def _site_keys(site_name: str | None, url: str | None) -> set[str]:
     keys = set()
     if site_name:
         keys.add(author_names.norm(site_name))
-    host = urlsplit(url or "").hostname or ""
+    parts = _split(url or "")
+    host = (parts.hostname if parts else None) or ""
     labels = [label for label in host.split(".") if label not in ("www", "m", "amp")]
     if len(labels) >= 2:
         keys.add(author_names.norm(labels[-2]))
@@ -389,12 +426,12 @@ def _title(
     return h1
 
 
-def _person_or_org(ld: _JsonLd, value: Any) -> Iterator[tuple[str, bool]]:
+def _person_or_org(ld: _JsonLd, value: Any, depth: int = 0) -> Iterator[tuple[str, bool]]:
     """(name, is_organisation) for a JSON-LD author value: string, object, @id ref, or list."""
     value = ld.resolve(value)
     if isinstance(value, list):
-        for item in value:
-            yield from _person_or_org(ld, item)
+        for item in value[:20] if depth < 3 else ():
+            yield from _person_or_org(ld, item, depth + 1)
     elif isinstance(value, str):
         if not value.startswith(("http://", "https://")):
             yield value, False
@@ -705,11 +742,13 @@ def _section(doc: Document, main: dict[str, Any] | None) -> str | None:
     return section if section and len(section) <= 80 else None
 
 
-def _split_keywords(value: Any) -> list[str]:
+def _split_keywords(value: Any, depth: int = 0) -> list[str]:
+    if depth > 3:
+        return []
     if isinstance(value, list):
-        return [k for v in value for k in _split_keywords(v)]
+        return [k for v in value for k in _split_keywords(v, depth + 1)]
     if isinstance(value, dict):
-        return _split_keywords(value.get("name"))
+        return _split_keywords(value.get("name"), depth + 1)
     if isinstance(value, str):
         return [k for k in re.split(r"[,;]", value)]
     return []
@@ -771,8 +810,8 @@ def _image(doc: Document, ld: _JsonLd, main: dict[str, Any] | None) -> Image | N
     )
     if not url:
         return None
-    url = urljoin(doc.url or "", url.strip())
-    if not url.startswith(("http://", "https://")):
+    url = _absolute(doc.url, url)
+    if url is None:
         return None
     if not caption or not credit:
         fig_caption, fig_credit = _figure_text(doc, url)
@@ -791,7 +830,8 @@ _CREDIT_IN_CAPTION = re.compile(
 def _figure_text(doc: Document, image_url: str) -> tuple[str | None, str | None]:
     """Caption and credit of the <figure> showing the lead image (matched by file name). A figure
     that shows another image says nothing about the lead image, so there is no fallback."""
-    stem = urlsplit(image_url).path.rsplit("/", 1)[-1].rsplit(".", 1)[0][:40]
+    parts = _split(image_url)
+    stem = parts.path.rsplit("/", 1)[-1].rsplit(".", 1)[0][:40] if parts else ""
     figures = doc.tree.xpath("//figure[.//figcaption]")
     chosen = None
     for fig in figures[:20]:

@@ -198,7 +198,7 @@ def page_signals(doc: Document, meta: Metadata, body: Body) -> PageSignals:
         og_type == "article" and ld_hint not in (PageType.LISTING, PageType.DIRECTORY)
     )
     url = meta.canonical_url or doc.url or ""
-    path = urlsplit(url).path
+    path = _path(url)
     return PageSignals(
         words=_units(body.text),
         prose_paragraphs=len(prose),
@@ -216,8 +216,18 @@ def page_signals(doc: Document, meta: Metadata, body: Body) -> PageSignals:
     )
 
 
+def _path(url: str) -> str:
+    try:
+        return urlsplit(url).path
+    except ValueError:  # malformed netloc; the path is still worth a look
+        return ""
+
+
 def _url_hint(url: str) -> PageType | None:
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return None
     target = parts.path + ("?" + parts.query if parts.query else "")
     for kind, pattern in _URL_HINTS:
         if pattern.search(target):
