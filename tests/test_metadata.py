@@ -346,3 +346,38 @@ def test_hostile_structured_data_and_urls_do_not_crash() -> None:
     assert m.title == "Headline"
     assert m.authors == ["Ana Ruiz"]
     assert m.canonical_url is None and m.image is None
+
+
+def test_site_name_stripped_from_titles() -> None:
+    from newscrawl.extract.metadata import _site_keys, strip_site_name
+
+    keys = _site_keys("FashionUnited", "https://fashionunited.uk/news/x")
+    assert (
+        strip_site_name("Prada posts record sales | FashionUnited", keys)
+        == "Prada posts record sales"
+    )
+    assert (
+        strip_site_name(
+            "HIGHXTAR - Balenciaga partners with NCA", _site_keys(None, "https://highxtar.com/a")
+        )
+        == "Balenciaga partners with NCA"
+    )
+    assert (
+        strip_site_name(
+            "Dior: the new look – FashionUnited UK",
+            _site_keys(None, "https://www.fashionunited.co.uk/a"),
+        )
+        == "Dior: the new look"
+    )
+    # A separator inside the headline itself is not a site suffix.
+    assert strip_site_name("Prada - the results are in", keys) == "Prada - the results are in"
+
+
+def test_h1_wins_when_metadata_title_is_a_truncated_or_suffixed_form() -> None:
+    h1 = "Balenciaga and the Kering Foundation announce a three-year partnership with the NCA"
+    html = page(
+        f'<meta property="og:title" content="{h1[:60]}…">',
+        f"<h1>{h1}</h1>",
+        jsonld={"@type": "NewsArticle", "headline": h1[:60] + "…"},
+    )
+    assert meta_of(html).title == h1

@@ -84,6 +84,7 @@ _SHORT_TEXT = lxml.etree.XPath("//body//text()[string-length(normalize-space()) 
 _LEAD_IN_INITIALS = frozenset("BbPpVvDdWwTtEe")  # cheap pre-check before the regex
 _NS = {"re": "http://exslt.org/regular-expressions"}
 _WS = re.compile(r"\s+")
+_SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "gob", "nic"})
 
 
 @dataclass
@@ -349,6 +350,8 @@ def _site_keys(site_name: str | None, url: str | None) -> set[str]:
     parts = _split(url or "")
     host = (parts.hostname if parts else None) or ""
     labels = [label for label in host.split(".") if label not in ("www", "m", "amp")]
+    if len(labels) >= 3 and labels[-2] in _SECOND_LEVEL:
+        labels = labels[:-1]  # fashionunited.co.uk -> fashionunited
     if len(labels) >= 2:
         keys.add(author_names.norm(labels[-2]))
     return {k for k in keys if k}
