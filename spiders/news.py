@@ -19,18 +19,17 @@ import logging
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
-from scrapy.linkextractors import LinkExtractor
 from scrapy.spidermiddlewares.httperror import HttpError
+from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
 from newscrawl.crawl.context import CrawlContext, SiteRun, sites_from_settings
 from newscrawl.crawl.detect import (
-    is_pagination,
     looks_like_article,
     page_signals,
     trap_reason,
@@ -56,6 +55,8 @@ log = logging.getLogger(__name__)
 # (news sitemap entries first), then hub pages.
 PRIO_HOME, PRIO_DISCOVERY, PRIO_NEWS, PRIO_ARTICLE, PRIO_HUB = 50, 40, 30, 20, 0
 
+_SKIP_HREF = ("#", "mailto:", "javascript:", "tel:", "data:", "sms:", "whatsapp:")
+
 KIND_HOME, KIND_HUB, KIND_ARTICLE, KIND_SITEMAP, KIND_FEED, KIND_ROBOTS = (
     "home",
     "hub",
@@ -76,7 +77,6 @@ class NewsSpider(Spider):
         self._sitemap_hosts: set[str] = set()  # hosts whose sitemaps were scheduled
         self._robots: dict[str, list[str]] = {}  # host -> Sitemap: lines from robots.txt
         self._feeds_done: set[str] = set()  # sites whose feeds were scheduled
-        self._link_extractors: dict[str, LinkExtractor] = {}
 
     # -- setup -------------------------------------------------------------------------------
     @classmethod
@@ -427,18 +427,25 @@ class NewsSpider(Spider):
             self._defer_page_state(response, run, "hub")
 
     def _follow(self, response: TextResponse, run: SiteRun, depth: int) -> Iterator[Request]:
-        extractor = self._link_extractors.get(run.site.name)
-        if extractor is None:
-            extractor = LinkExtractor(
-                allow_domains=list(run.site.domains), canonicalize=False, unique=True
-            )
-            self._link_extractors[run.site.name] = extractor
-        for link in extractor.extract_links(response):
-            url = link.url
-            kind = KIND_ARTICLE if looks_like_article(url, run.site) else KIND_HUB
-            if kind == KIND_HUB and depth + 1 > run.depth and not is_pagination(url):
+        """Requests for the page's links inside the site (``<a>``/``<area>``, ``<base>`` honoured).
+
+        Plain XPath instead of Scrapy's LinkExtractor: the same links, several times faster,
+        because canonicalisation (cached) does the filtering LinkExtractor would repeat.
+        """
+        base = get_base_url(response)
+        for href in dict.fromkeys(response.xpath("//a/@href | //area/@href").getall()):
+            href = href.strip()
+            if not href or href.startswith(_SKIP_HREF):
                 continue
-            req = self._request(url, run, kind, depth=depth + 1)
+            clean = clean_url(urljoin(base, href))
+            if (
+                clean is None
+                or url_key(clean) in self._seen
+                or not in_domains(clean, run.site.domains)
+            ):
+                continue
+            kind = KIND_ARTICLE if looks_like_article(clean, run.site) else KIND_HUB
+            req = self._request(clean, run, kind, depth=depth + 1)
             if req is not None:
                 yield req
 

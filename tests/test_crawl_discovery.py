@@ -8,7 +8,13 @@ from datetime import date
 import pytest
 from parsel import Selector
 
-from newscrawl.crawl.detect import is_pagination, looks_like_article, page_signals, trap_reason, url_pattern
+from newscrawl.crawl.detect import (
+    is_pagination,
+    looks_like_article,
+    page_signals,
+    trap_reason,
+    url_pattern,
+)
 from newscrawl.crawl.discovery import (
     DiscoveryError,
     feed_links,
@@ -81,14 +87,21 @@ def test_gzip_bomb_is_refused() -> None:
         gunzip_limited(bomb, max_size=1024 * 1024)
 
 
-@pytest.mark.parametrize("body", [b"", b"<html><body>not a sitemap</body></html>", b"\x00\x01binary", b"\x1f\x8bnot gzip"])
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"<html><body>not a sitemap</body></html>", b"\x00\x01binary", b"\x1f\x8bnot gzip"],
+)
 def test_non_sitemaps_raise_discovery_error(body: bytes) -> None:
     with pytest.raises(DiscoveryError):
         parse_sitemap(body, BASE)
 
 
 def test_url_count_is_capped() -> None:
-    many = b"<urlset>" + b"".join(b"<url><loc>/a/%d</loc></url>" % i for i in range(100)) + b"</urlset>"
+    many = (
+        b"<urlset>"
+        + b"".join(b"<url><loc>/a/%d</loc></url>" % i for i in range(100))
+        + b"</urlset>"
+    )
     assert len(parse_sitemap(many, BASE, max_urls=10).entries) == 10
 
 
@@ -102,19 +115,31 @@ def test_rss_and_atom_feeds() -> None:
 <published>2024-03-01T08:00:00Z</published><updated>2024-03-02T08:00:00Z</updated></entry></feed>"""
     assert is_feed(rss) and is_feed(atom) and not is_feed(NEWS_SITEMAP)
     items = parse_feed(rss, BASE)
-    assert [i.url for i in items] == ["https://news.example/a-long-story-title/?utm_source=rss", "https://news.example/b/"]
+    assert [i.url for i in items] == [
+        "https://news.example/a-long-story-title/?utm_source=rss",
+        "https://news.example/b/",
+    ]
     assert parse_date(items[0].published).isoformat() == "2024-03-14T08:30:00+00:00"
     (entry,) = parse_feed(atom, BASE)
     assert entry.url == "https://news.example/c-story/" and entry.lastmod == "2024-03-02T08:00:00Z"
 
 
 def test_feed_links_and_robots_sitemaps() -> None:
-    links = [("alternate", "application/rss+xml", "/feed/"), ("alternate", "text/html", "/es/"),
-             ("stylesheet", "text/css", "/a.css"), ("alternate", "application/atom+xml; charset=utf-8", "atom.xml")]
+    links = [
+        ("alternate", "application/rss+xml", "/feed/"),
+        ("alternate", "text/html", "/es/"),
+        ("stylesheet", "text/css", "/a.css"),
+        ("alternate", "application/atom+xml; charset=utf-8", "atom.xml"),
+    ]
     assert feed_links(links, "https://news.example/section/") == [
-        "https://news.example/feed/", "https://news.example/section/atom.xml"]
+        "https://news.example/feed/",
+        "https://news.example/section/atom.xml",
+    ]
     robots = "User-agent: *\nDisallow: /private/\nSitemap: https://news.example/sitemap_index.xml\nsitemap: /news.xml\n"
-    assert robots_sitemaps(robots, BASE) == ["https://news.example/sitemap_index.xml", "https://news.example/news.xml"]
+    assert robots_sitemaps(robots, BASE) == [
+        "https://news.example/sitemap_index.xml",
+        "https://news.example/news.xml",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -150,9 +175,13 @@ def test_hub_shaped_urls(url: str) -> None:
 
 
 def test_site_patterns_override_the_url_shape() -> None:
-    site = site_from_table({"name": "s", "home": BASE, "article_allow": ["/story/"], "article_deny": ["/live/"]}, "t")
+    site = site_from_table(
+        {"name": "s", "home": BASE, "article_allow": ["/story/"], "article_deny": ["/live/"]}, "t"
+    )
     assert looks_like_article("https://news.example/story/x", site)
-    assert not looks_like_article("https://news.example/live/2024/03/14/fashion-week-live-blog/", site)
+    assert not looks_like_article(
+        "https://news.example/live/2024/03/14/fashion-week-live-blog/", site
+    )
 
 
 @pytest.mark.parametrize(
@@ -175,15 +204,23 @@ def test_traps(url: str, reason: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["https://news.example/fashion/2024/03/14/dior/", "https://news.example/fashion/?page=2", "https://news.example/"],
+    [
+        "https://news.example/fashion/2024/03/14/dior/",
+        "https://news.example/fashion/?page=2",
+        "https://news.example/",
+    ],
 )
 def test_ordinary_pages_are_not_traps(url: str) -> None:
     assert trap_reason(url, today=date(2024, 3, 14)) is None
 
 
 def test_pattern_groups_generated_urls_and_pagination() -> None:
-    assert url_pattern("https://n.example/cal/2024/05?x=1") == url_pattern("https://n.example/cal/1999/12?x=7")
-    assert is_pagination("https://n.example/fashion/?page=7") and is_pagination("https://n.example/news/page/4/")
+    assert url_pattern("https://n.example/cal/2024/05?x=1") == url_pattern(
+        "https://n.example/cal/1999/12?x=7"
+    )
+    assert is_pagination("https://n.example/fashion/?page=7") and is_pagination(
+        "https://n.example/news/page/4/"
+    )
 
 
 def test_page_signals() -> None:

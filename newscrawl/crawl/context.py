@@ -255,6 +255,7 @@ def build_manifest(ctx: CrawlContext, stats: dict[str, Any], reason: str) -> dic
         "pages_fetched": sum(r.fetched for r in ctx.site_runs.values()),
         "not_modified": stats.get("newscrawl/not_modified", 0),
         "skipped_unchanged_lastmod": stats.get("newscrawl/skipped/unchanged_lastmod", 0),
+        "skipped_known": stats.get("newscrawl/skipped/known_page", 0),
         "skipped_before_since": stats.get("newscrawl/skipped/before_since", 0),
         "articles_extracted": stats.get("newscrawl/extract/article", 0),
         "records_written": stats.get("newscrawl/records_written", 0),
@@ -298,8 +299,9 @@ def exit_code_for(
     if reason in ("shutdown", "cancelled"):
         return exitcodes.INTERRUPTED
     serious = {k: v for k, v in errors.items() if k not in BENIGN_ERRORS}
-    confirmed = (
-        counts["not_modified"] + counts["skipped_unchanged_lastmod"] + counts["records_unchanged"]
+    confirmed = sum(
+        counts[k]
+        for k in ("not_modified", "skipped_unchanged_lastmod", "skipped_known", "records_unchanged")
     )
     if counts["records_written"] == 0 and confirmed == 0:
         return exitcodes.NOTHING

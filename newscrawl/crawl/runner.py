@@ -81,6 +81,11 @@ def build_settings(opts: CrawlOptions, run_id: str) -> Settings:
         if name not in settings and not name.startswith("NEWSCRAWL_"):
             log.warning("setting %s is not a known Scrapy/newscrawl setting", name)
         settings.set(name, value, priority="cmdline")
+    if str(settings.get("NEWSCRAWL_STATE")).startswith(("redis://", "rediss://", "unix://")):
+        # Several workers: state, request queue/dupefilter and dedup index move to Redis together.
+        from newscrawl.crawl.distributed import configure_distributed
+
+        configure_distributed(settings, opts.sites)
     if not settings.get("NEWSCRAWL_DEDUP_INDEX"):
         state_path = Path(str(settings.get("NEWSCRAWL_STATE")).removeprefix("sqlite:"))
         settings.set(
@@ -118,6 +123,9 @@ def run_crawl(opts: CrawlOptions) -> dict[str, Any]:
         process.start()
     finally:
         ctx.close()
+    fatal = getattr(ctx.state, "fatal", None)  # Redis state: unreachable after retries
+    if fatal is not None:
+        raise fatal
     for failure in failures:
         if isinstance(failure, NewscrawlError):
             raise failure
@@ -134,7 +142,7 @@ def format_summary(manifest: dict[str, Any]) -> str:
         f"newscrawl run {manifest['run_id']}: {manifest['finish_reason']} in {manifest['duration_s']:.1f}s",
         f"  {c['records_written']} new article records written, {c['pages_fetched']} pages fetched "
         f"({c['requests']} requests), {c['not_modified']} unchanged (304), "
-        f"{c['skipped_unchanged_lastmod']} skipped by sitemap lastmod",
+        f"{c['skipped_unchanged_lastmod'] + c['skipped_known']} known pages not refetched",
         f"  {c['non_articles']} non-article pages, {c['duplicates_dropped']} duplicates dropped, "
         f"{c['records_unchanged']} records unchanged, {c['traps_avoided']} trap links avoided",
     ]

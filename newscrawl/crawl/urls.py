@@ -9,12 +9,14 @@ Two functions with two jobs:
   slash also ignored. Two URLs with one key are one page; the request fingerprinter, the crawl
   state and the record id all use it, so no page is fetched or emitted twice.
 
-Plain Python (w3lib for the percent-encoding rules), no Scrapy import.
+Plain Python (w3lib for the percent-encoding rules), no Scrapy import. Both functions are
+memoised (bounded LRU): the same navigation links appear on every page of a site.
 """
 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from w3lib.url import canonicalize_url
@@ -152,6 +154,7 @@ def is_http_url(url: str) -> bool:
     return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
 
 
+@lru_cache(maxsize=16384)
 def clean_url(url: str) -> str | None:
     """The URL to fetch for ``url``, or None when it is not a usable http(s) URL."""
     url = url.strip()
@@ -181,6 +184,7 @@ def clean_url(url: str) -> str | None:
     return result if _VALID_NETLOC.fullmatch(urlsplit(result).netloc) else None
 
 
+@lru_cache(maxsize=16384)
 def url_key(url: str) -> str | None:
     """The identity of the page at ``url`` (scheme-less, no ``www.``, no trailing slash)."""
     clean = clean_url(url)

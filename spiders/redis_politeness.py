@@ -1,0 +1,122 @@
+"""Per-site politeness that holds across workers: a shared slot and delay per domain in Redis.
+
+Scrapy's ``CONCURRENT_REQUESTS_PER_DOMAIN``, ``DOWNLOAD_DELAY`` and AutoThrottle live in one
+process: N workers alone would hit a site N times as hard. With ``--state redis://`` this
+downloader middleware makes every request to a domain first take a *lease* in Redis:
+
+- at most ``NEWSCRAWL_SHARED_DOMAIN_CONCURRENCY`` leases per domain at a time across all
+  workers (default: ``CONCURRENT_REQUESTS_PER_DOMAIN``, so N workers together are as polite as
+  one);
+- consecutive lease starts on a domain at least ``DOWNLOAD_DELAY`` seconds apart, across all
+  workers (time from the Redis server's clock, so machines need not agree on the time).
+
+A lease is returned when the response or error comes back, and expires on its own after
+``DOWNLOAD_TIMEOUT`` + 30 s if its worker died. AutoThrottle still adapts each worker's own
+delay on top of the shared floor. Waiting is asynchronous: a request waiting for a lease holds
+one of its worker's ``CONCURRENT_REQUESTS``, never the reactor.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.crawler import Crawler
+from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet import task
+
+from newscrawl.errors import StateError
+
+log = logging.getLogger(__name__)
+LEASE_META = "nc_domain_lease"
+MAX_WAIT = 5.0  # re-ask at least this often, so a lease freed elsewhere is noticed
+
+# KEYS: leases zset, next-start key. ARGV: lease id, limit, delay ms, lease ttl ms.
+# Returns 0 when the lease was taken, else milliseconds to wait before asking again.
+_ACQUIRE_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+local nxt = tonumber(redis.call('GET', KEYS[2]) or '0')
+if nxt > now then return nxt - now end
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
+  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return math.max(10, math.min(tonumber(first[2]) - now, 200))
+end
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[1])
+redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
+if tonumber(ARGV[3]) > 0 then
+  redis.call('SET', KEYS[2], now + tonumber(ARGV[3]), 'PX', tonumber(ARGV[3]) + 1000)
+end
+return 0
+"""
+
+
+class SharedPolitenessMiddleware:
+    def __init__(self, crawler: Crawler) -> None:
+        from newscrawl.crawl.context import CrawlContext
+
+        settings = crawler.settings
+        self.crawler = crawler
+        self.state = CrawlContext.of(crawler).state
+        self.limit = settings.getint(
+            "NEWSCRAWL_SHARED_DOMAIN_CONCURRENCY",
+            settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 4),
+        )
+        self.delay_ms = int(settings.getfloat("DOWNLOAD_DELAY", 0) * 1000)
+        self.lease_ttl_ms = int((settings.getfloat("DOWNLOAD_TIMEOUT", 30) + 30) * 1000)
+        client = getattr(self.state, "client", None)
+        self._acquire = client.register_script(_ACQUIRE_LUA) if client is not None else None
+        self.prefix = getattr(self.state, "prefix", "newscrawl:") + "polite:"
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> SharedPolitenessMiddleware:
+        return cls(crawler)
+
+    def _keys(self, request: Request) -> list[str]:
+        domain = (urlsplit(request.url).hostname or "").lower()
+        return [f"{self.prefix}{domain}:leases", f"{self.prefix}{domain}:next"]
+
+    async def process_request(self, request: Request, spider: Any = None) -> None:
+        if self._acquire is None or LEASE_META in request.meta:
+            return
+        lease = secrets.token_hex(8)
+        keys = self._keys(request)
+        args = [lease, self.limit, self.delay_ms, self.lease_ttl_ms]
+        waited = 0.0
+        while True:
+            wait_ms = int(self.state._guard(self._acquire)(keys=keys, args=args))
+            if wait_ms <= 0:
+                break
+            pause = min(wait_ms / 1000, MAX_WAIT)
+            waited += pause
+            from twisted.internet import reactor  # the one Scrapy installed (asyncio)
+
+            await maybe_deferred_to_future(task.deferLater(reactor, pause, lambda: None))
+        request.meta[LEASE_META] = lease
+        if waited:
+            self.crawler.stats.inc_value("newscrawl/politeness/waits")
+
+    def _release(self, request: Request) -> None:
+        lease = request.meta.pop(LEASE_META, None)
+        if lease is None or self._acquire is None:
+            return
+        try:
+            self.state._guard(self.state.client.zrem)(self._keys(request)[0], lease)
+        except StateError as err:  # the lease expires by itself
+            log.warning("%s", err)
+
+    def process_response(
+        self, request: Request, response: Response, spider: Any = None
+    ) -> Response:
+        self._release(request)
+        return response
+
+    def process_exception(
+        self, request: Request, exception: BaseException, spider: Any = None
+    ) -> None:
+        self._release(request)
