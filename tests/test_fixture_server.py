@@ -458,3 +458,20 @@ def test_a_broken_site_folder_is_a_clear_config_error(tmp_path: Path) -> None:
     (copy / "articles" / "bad.html").write_text("<p>no front matter</p>")
     with pytest.raises(ConfigError, match="front matter"):
         FixtureWeb(["runway-wire"], root=tmp_path)
+
+
+def test_keep_alive_responses_are_not_held_back_by_nagle(web: FixtureWeb) -> None:
+    parts = urlsplit(web.url("il-taglio"))
+    paths = sorted(web.site("il-taglio").manifest()["articles"])
+    conn = http.client.HTTPConnection(parts.hostname, parts.port, timeout=10)
+    latencies = []
+    for path in paths * 2:
+        started = time.perf_counter()
+        conn.request("GET", path)
+        response = conn.getresponse()
+        response.read()
+        latencies.append(time.perf_counter() - started)
+        assert response.status == 200 and not response.will_close
+    conn.close()
+    # With Nagle on, every reused-connection response waits ~40 ms for the client's delayed ACK.
+    assert min(latencies[1:]) < 0.02
