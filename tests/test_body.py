@@ -150,3 +150,35 @@ def test_link_density_is_reported(n_links: int) -> None:
     doc = page(f"<p>{INTRO} {links}</p><p>{SECOND}</p><p>{CLOSING}</p>")
     density = body_of(doc).link_density
     assert (density == 0.0) if n_links == 0 else (0.1 < density < 0.5)
+
+
+LATER = [
+    f"Paragraph {n} of the second half: the company said the programme would be reviewed "
+    f"every year by an independent panel of child-protection specialists and clinicians."
+    for n in range(4)
+]
+
+
+def test_story_split_over_containers_with_the_same_class_is_recovered() -> None:
+    """Sites split long stories into several body containers with ads between them."""
+    second = "".join(f"<p>{p}</p>" for p in LATER)
+    doc = page(
+        f'<div class="article__body"><p>{INTRO}</p><p>{SECOND}</p><p>{QUOTE}</p></div>'
+        '<aside class="ad-rail"><p>Advertisement</p></aside>'
+        f'<div class="inline-newsletter"><p>Sign up for our newsletter</p></div>'
+        f'<div class="article__body">{second}</div>'
+    )
+    paragraphs = body_of(doc).paragraphs
+    assert paragraphs[:3] == [INTRO, SECOND, QUOTE]
+    assert all(p in paragraphs for p in LATER)
+
+
+def test_reader_comments_are_not_recovered_as_article_text() -> None:
+    comments = "".join(
+        f"<div><p>Reader {n}: I completely disagree with this decision and I think the brand "
+        f"should apologise again, because the first apology was not enough for anyone.</p></div>"
+        for n in range(3)
+    )
+    doc = page(f"<div><p>{INTRO}</p><p>{SECOND}</p><p>{CLOSING}</p></div>",
+               after=f"<section id='comments'><h3>3 comments</h3>{comments}</section>")  # fmt: skip
+    assert body_of(doc).paragraphs == [INTRO, SECOND, CLOSING]

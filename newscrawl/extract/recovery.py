@@ -4,7 +4,8 @@ Trafilatura sometimes drops a list, a first paragraph or the second half of a st
 several containers. Once we know which DOM elements its paragraphs came from, the article's
 containers are known: a ``<ul>`` or ``<p>`` that is a *child of the same container*, between
 paragraphs it kept, is article text too; so is a long, link-free paragraph in a container
-with the same tag and class (a story split into several ``div.article__body`` blocks).
+with the same tag and (non-empty) class (a story split into several ``div.article__body``
+blocks).
 
 Runs on the boilerplate-pruned tree (ads, embeds, captions are already gone), and every
 recovered block still passes the phrase filter afterwards.
@@ -55,7 +56,9 @@ def recover_blocks(tree: lxml.html.HtmlElement, blocks: list[Block]) -> list[Blo
     body_containers = {c for c, positions in containers.items() if len(positions) >= 2}
     if not body_containers:
         return blocks
-    signatures = {(c.tag, c.get("class")) for c in body_containers}
+    # Only a distinctive container (one with a class) vouches for look-alikes elsewhere:
+    # a bare <div> signature would also vouch for the comment thread.
+    signatures = {(c.tag, c.get("class")) for c in body_containers if c.get("class")}
     first, last = min(matched.values()), max(matched.values())
     taken = set(matched.values())
     candidates: list[_Candidate] = []
