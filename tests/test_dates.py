@@ -110,3 +110,26 @@ def test_date_from_url(url: str | None, iso: str | None) -> None:
 def test_time_printed_before_the_date() -> None:
     value = dates.parse_text("Fri 6:45 PM, Feb 16, 2018", "en", FETCHED)
     assert value is not None and value.iso == "2018-02-16T18:45:00"
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "iso"),
+    [
+        (
+            "March 21, 2024 at 10:00 am CET",
+            "en",
+            "2024-03-21T10:00:00+01:00",
+        ),  # the page names its zone
+        ("21.03.2024 14:30 MEZ", "de", "2024-03-21T14:30:00+01:00"),
+        ("Mar 21, 2024 10:00 GMT+1", "en", "2024-03-21T10:00:00+01:00"),
+        ("21 March 2024 10:00 post", "en", "2024-03-21T10:00:00"),  # a lower-case word is no zone
+        (
+            "21 March 2024 10:00 XYZT",
+            "en",
+            "2024-03-21T10:00:00",
+        ),  # an unknown zone is dropped, not guessed
+    ],
+)
+def test_named_zones(text: str, lang: str, iso: str) -> None:
+    value = dates.parse_text(text, lang, FETCHED)
+    assert value is not None and value.iso == iso

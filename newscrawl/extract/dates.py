@@ -35,6 +35,7 @@ _ISO_LIKE = re.compile(
 )
 _HAS_TIME = re.compile(r"\d{1,2}\s*[:h]\s*\d{2}|\b\d{1,2}\s*(?:[ap]\.?\s?m\b\.?|uhr\b)", re.I)
 _HAS_YEAR = re.compile(r"(?<!\d)(?:19|20)\d{2}(?!\d)")
+_TRAILING_ZONE = re.compile(r"\s+[A-Z]{2,5}$")
 _HOUR_H = re.compile(r"\b(\d{1,2})\s*h\s*(\d{2})\b", re.I)
 
 
@@ -140,9 +141,11 @@ def parse_text(text: str, lang: str | None, fetched_at: datetime) -> DateValue |
     base = fetched_at.astimezone(UTC).replace(tzinfo=None, second=0, microsecond=0)
     dt = _dateparser(cleaned, lang or "", base)
     if dt is None and lang and lang != "en":
-        dt = _dateparser(
-            cleaned, "en", base
-        )  # sites often print English dates whatever the language
+        # Sites often print English dates whatever the page language.
+        dt = _dateparser(cleaned, "en", base)
+    if dt is None and _TRAILING_ZONE.search(cleaned):
+        cleaned = _TRAILING_ZONE.sub("", cleaned)  # a zone name dateparser does not know
+        dt = _dateparser(cleaned, lang or "", base)
     if dt is None:
         return None
     if not _HAS_YEAR.search(cleaned) and not _has_month_day(cleaned):
@@ -237,7 +240,9 @@ _MONTHISH = r"[^\W\d_]{3,11}\.?"
 _TIME = (
     r"(?:\s*(?:,|\||·|-|–|—|@)?\s*(?:at|à|a\s+las|a\s+les|alle|ore|um|às|as|kl\.?)?\s*@?\s*"
     r"(?P<time>\d{1,2}\s*[:h.]\s*\d{2}(?:[:.]\d{2})?(?:\s*[ap]\.?\s?m\.?)?)(?:\s*uhr|\s*h\b)?"
-    r"(?:\s*(?P<tz>(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2}|[A-Z]{2,5}T|CET|CEST|MEZ|MESZ|BST|WET|EET))?)?"
+    # Zone names are upper case: matched case-sensitively, so "post" is not a zone.
+    r"(?:\s*(?P<tz>(?-i:(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?|[+-]\d{2}:?\d{2}|[A-Z]{1,4}T|"
+    r"CET|CEST|MEZ|MESZ|BST|WET|EET)\b))?)?"
 )
 _TIME_BEFORE = re.compile(
     r"(?P<time>\b\d{1,2}\s*[:h.]\s*\d{2}(?:\s*[ap]\.?\s?m\.?)?)(?:\s*uhr|\s*h\b)?\s*[,|·–—-]?\s*$",
