@@ -381,3 +381,12 @@ def test_h1_wins_when_metadata_title_is_a_truncated_or_suffixed_form() -> None:
         jsonld={"@type": "NewsArticle", "headline": h1[:60] + "…"},
     )
     assert meta_of(html).title == h1
+
+
+def test_newsroom_organisation_is_not_an_author() -> None:
+    ld = {
+        "@type": "NewsArticle",
+        "headline": "A",
+        "author": {"@type": "Organization", "name": "Redacción Moda Weekly"},
+    }
+    assert meta_of(page(body="<p class='author'>Redacción</p>", jsonld=ld)).authors == []

@@ -175,6 +175,22 @@ def _tidy_case(name: str) -> str:
     return name
 
 
+_NEWSROOM = re.compile(
+    r"^(?:la\s+|die\s+|a\s+|the\s+)?(?:redacci[oó]n|redazione|r[ée]daction|redaktion|reda[cç][aã]o|"
+    r"newsroom|staff|editorial|equipo|team)\b",
+    re.I,
+)
+
+
+def is_organisation_credit(name: str) -> bool:
+    """An Organization author worth keeping: a real name, not a newsroom label
+    ("Redacción", "Redacción Moda Weekly", "Staff") or a CMS placeholder."""
+    name = name.strip()
+    if not name or len(name) > 60 or _HANDLE_OR_URL.search(name):
+        return False
+    return name.lower() not in _NON_NAMES and not _NEWSROOM.match(name)
+
+
 def dedupe(names: Iterable[str]) -> list[str]:
     out: list[str] = []
     seen: set[str] = set()

@@ -484,12 +484,7 @@ def _authors(
         if names:
             return names
     # Nobody but an organisation is credited: keep it only when JSON-LD types it Organization.
-    kept = [
-        n.strip()
-        for n in orgs
-        if n.strip() and n.strip().lower() not in author_names._NON_NAMES and len(n) <= 60
-    ]
-    return author_names.dedupe(kept)
+    return author_names.dedupe(n.strip() for n in orgs if author_names.is_organisation_credit(n))
 
 
 def _micro_authors(micro: dict[str, list[Any]]) -> Iterator[str]:
