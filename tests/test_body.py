@@ -182,3 +182,13 @@ def test_reader_comments_are_not_recovered_as_article_text() -> None:
     doc = page(f"<div><p>{INTRO}</p><p>{SECOND}</p><p>{CLOSING}</p></div>",
                after=f"<section id='comments'><h3>3 comments</h3>{comments}</section>")  # fmt: skip
     assert body_of(doc).paragraphs == [INTRO, SECOND, CLOSING]
+
+
+def test_story_continues_after_an_inline_read_also_box() -> None:
+    short = "The collection will be shown again in Tokyo in June."
+    doc = page(
+        f"<p>{INTRO}</p><p>{SECOND}</p><h4>À lire aussi</h4>"
+        "<p><a href='/n/1'>Le défilé Chanel en images</a></p>"
+        f"<p>{short}</p><p>{CLOSING}</p>"
+    )
+    assert body_of(doc).paragraphs == [INTRO, SECOND, short, CLOSING]

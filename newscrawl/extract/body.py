@@ -38,6 +38,7 @@ TEASER_MAX_WORDS = 40
 RELATED_RUN_MAX_WORDS = 30  # after a "related" heading, blocks up to this long are teasers
 TITLE_SEARCH_BLOCKS = 3  # the headline, when trafilatura keeps it, is among the first blocks
 KICKER_MAX_WORDS = 6  # a block this short before the headline is a kicker or section label
+_SENTENCE_END = (".", "!", "?", "…", "”", "»", '"', "“", "’")
 
 
 @dataclass
@@ -155,7 +156,7 @@ def clean_blocks(blocks: list[Block]) -> tuple[list[Block], int]:
             in_related_run = True
             continue
         if in_related_run:
-            if block.words <= RELATED_RUN_MAX_WORDS or block.link_density > 0.5 or block.kind == "list":
+            if _is_related_teaser(block):
                 teasers += 1
                 continue
             in_related_run = False
@@ -176,6 +177,19 @@ def clean_blocks(blocks: list[Block]) -> tuple[list[Block], int]:
         end -= 1
     teasers += len(kept) - (end - start)
     return kept[start:end], teasers
+
+
+def _is_related_teaser(block: Block) -> bool:
+    """After a "You may also like" heading: links, teaser lists, headings, bare headlines.
+
+    A sentence (ending in . ! ? or a closing quote) without links ends the run: the story
+    goes on after an inline "Read also" box.
+    """
+    if block.link_density > 0.5 or block.kind == "head":
+        return True
+    if block.kind == "list":
+        return block.link_density > 0.3 or block.words <= RELATED_RUN_MAX_WORDS
+    return block.words <= RELATED_RUN_MAX_WORDS and not block.text.rstrip().endswith(_SENTENCE_END)
 
 
 def _is_teaser(block: Block) -> bool:
