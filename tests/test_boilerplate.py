@@ -173,3 +173,11 @@ def test_embedded_tweets_are_kept_as_quoted_content() -> None:
                  "breathtaking.</p></blockquote></article>")  # fmt: skip
     prune_boilerplate_nodes(tree)
     assert "breathtaking" in tree.text_content()
+
+
+def test_camel_case_ids_are_tokenised() -> None:
+    tree = _page('<div id="cookieBanner"><p>We use cookies.</p></div><div id="articleBody">'
+                 + ARTICLE_P + '<div class="socialShareBar"><a>Share</a></div></div>')  # fmt: skip
+    prune_boilerplate_nodes(tree)
+    text = tree.text_content()
+    assert "cookies" not in text and "Share" not in text and "flagship store" in text

@@ -58,6 +58,7 @@ _TRAIL = ".…!:;,?"
 _SPACE_BEFORE_PUNCT = re.compile(r"\s+([:;!?])")
 _HAS_WORD = re.compile(r"\w")
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
+_CAMEL = re.compile(r"([a-z0-9])([A-Z])")
 _SECTIONS = ("line", "related", "prefix", "regex")
 
 
@@ -164,7 +165,12 @@ _FIRST_TOKENS = BOILERPLATE_TOKENS | {c[0] for c in BOILERPLATE_COMPOUNDS}
 
 def _quick(value: str) -> bool:
     """Cheap test that rejects attribute values holding no token a boilerplate name starts with."""
-    return not _FIRST_TOKENS.isdisjoint(_TOKEN_SPLIT.split(value.lower()))
+    return not _FIRST_TOKENS.isdisjoint(_TOKEN_SPLIT.split(_decamel(value)))
+
+
+def _decamel(value: str) -> str:
+    """``"cookieBanner"`` -> ``"cookie-banner"``, lowercased: camelCase ids carry tokens too."""
+    return _CAMEL.sub(r"\1-\2", value).lower() if not value.islower() else value
 
 
 # Attribute values come back as strings, so elements are only materialised for the few hits.
@@ -211,7 +217,7 @@ def _looks_boilerplate(el: lxml.html.HtmlElement) -> bool:
     if role and role.strip().lower() in BOILERPLATE_ROLES:
         return True
     values = [v for v in (el.get(a) for a in TOKEN_ATTRIBUTES) if v]
-    return any(_boilerplate_value(v.lower()) for v in values)
+    return any(_boilerplate_value(_decamel(v)) for v in values)
 
 
 def _boilerplate_value(value: str) -> bool:
