@@ -81,8 +81,8 @@ _DIGIT = re.compile(r"\d")
 
 def norm(name: str) -> str:
     """Comparison key: case-, accent- and punctuation-insensitive."""
-    stripped = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]", "", stripped.lower())
+    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    return "".join(c for c in decomposed if c.isalnum() and not unicodedata.combining(c))
 
 
 def split_byline(text: str) -> list[str]:

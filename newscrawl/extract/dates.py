@@ -388,11 +388,13 @@ def in_page_furniture(el: Any) -> bool:
     wrappers ("right-sidebar", "sticky-sidebar" themes) that hold the article itself.
     """
     for depth, a in enumerate(el.iterancestors()):
+        if a.tag in ("body", "html"):
+            return False  # body classes describe the page ("mob-menu-open"), not a region
         if a.tag in ("nav", "footer", "aside"):
             return True
         if _SKIP_ANCESTORS.search((a.get("class") or "") + " " + (a.get("id") or "")):
             return True
-        if a.tag in ("article", "main", "body") or depth >= 8:
+        if a.tag in ("article", "main") or depth >= 8:
             return False
     return False
 

@@ -414,8 +414,8 @@ def _title(
     ]
     stripped = [strip_site_name(c, keys) for c in candidates if c]
     h1 = _h1(doc)
-    if h1:
-        h1_key = author_names.norm(h1)
+    h1_key = author_names.norm(h1) if h1 else ""
+    if h1 and h1_key:
         for cand in stripped:
             key = author_names.norm(cand)
             if (
