@@ -108,6 +108,19 @@ def test_every_article_is_served_with_canonical_metadata(web: FixtureWeb, name: 
 
 
 @pytest.mark.parametrize("name", available_sites())
+def test_declared_boilerplate_really_is_on_the_article_pages(web: FixtureWeb, name: str) -> None:
+    pages = [html.unescape(fetch(url)[2].decode()) for url in web.article_urls(name)]
+    boilerplate = web.manifest(name)["boilerplate"]
+    assert len(boilerplate) >= 4
+    for text in boilerplate:
+        assert any(text in page for page in pages), text
+    bodies = [a.body for a in web.site(name).visible_articles()]
+    assert any(text in html.unescape(body) for text in boilerplate for body in bodies), (
+        "at least one in-body insert (newsletter box, read-also link, embed caption)"
+    )
+
+
+@pytest.mark.parametrize("name", available_sites())
 def test_non_articles_are_served_and_not_marked_as_articles(web: FixtureWeb, name: str) -> None:
     manifest = web.manifest(name)
     assert any("?page=2" in p for p in manifest["non_articles"])

@@ -246,6 +246,8 @@ class FixtureSite:
             ],
             # [path, other_site, other_path]: independent reports of the same news event
             "same_story": [list(x) for x in declared.get("same_story", [])],
+            # strings on article pages (chrome and in-body inserts) no article body may keep
+            "boilerplate": list(declared.get("boilerplate", [])),
         }
 
     def _check_manifest(self) -> None:
