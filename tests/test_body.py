@@ -192,3 +192,15 @@ def test_story_continues_after_an_inline_read_also_box() -> None:
         f"<p>{short}</p><p>{CLOSING}</p>"
     )
     assert body_of(doc).paragraphs == [INTRO, SECOND, short, CLOSING]
+
+
+def test_dek_repeating_the_description_goes_but_a_lede_repeating_it_stays() -> None:
+    dek = "The luxury house commits to a three-year programme for children's mental health."
+    meta = f'<meta property="og:description" content="{dek}">'
+    html = (f"<html><head><title>T</title>{meta}</head><body><article>{HEADLINE}<h2>{dek}</h2>"
+            f"<p>{INTRO}</p><p>{SECOND}</p></article></body></html>")  # fmt: skip
+    assert extract_body(Document.parse(html)).paragraphs == [INTRO, SECOND]
+    lede = f'<meta property="og:description" content="{INTRO}">'
+    html = (f"<html><head><title>T</title>{lede}</head><body><article>{HEADLINE}"
+            f"<p>{INTRO}</p><p>{SECOND}</p></article></body></html>")  # fmt: skip
+    assert extract_body(Document.parse(html)).paragraphs == [INTRO, SECOND]

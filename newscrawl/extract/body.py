@@ -102,7 +102,9 @@ def extract_body(
     prune_boilerplate_nodes(tree)
     raw = _trafilatura_blocks(tree)
     found = recover_blocks(tree, raw)
-    blocks, teasers = clean_blocks(drop_title(found, _titles(doc, meta)))
+    found = drop_title(found, _titles(doc, meta))
+    found = drop_standfirst(found, _descriptions(doc, meta))
+    blocks, teasers = clean_blocks(found)
     if memory is not None and site:
         recurring = memory.observe(site, doc.url or "", [b.text for b in blocks])
         blocks = [b for b in blocks if b.text not in recurring]
@@ -127,6 +129,25 @@ def _titles(doc: Document, meta: Metadata | None) -> set[str]:
     if h1 is not None:
         found.append(h1.text_content())
     return {normalize_line(t) for t in found if t and t.strip()}
+
+
+def _descriptions(doc: Document, meta: Metadata | None) -> set[str]:
+    found = [meta.description if meta is not None else None,
+             doc.meta_first("og:description", "description", "twitter:description")]  # fmt: skip
+    return {normalize_line(t) for t in found if t and t.strip()}
+
+
+def drop_standfirst(blocks: list[Block], descriptions: set[str]) -> list[Block]:
+    """A subheading at the top that repeats the page description is the dek, a record field.
+
+    Only headings: when the description repeats the first *paragraph*, that is the lede.
+    """
+    if not descriptions:
+        return blocks
+    return [
+        b for i, b in enumerate(blocks)
+        if not (i < TITLE_SEARCH_BLOCKS and b.kind == "head" and normalize_line(b.text) in descriptions)
+    ]  # fmt: skip
 
 
 def drop_title(blocks: list[Block], titles: set[str]) -> list[Block]:
