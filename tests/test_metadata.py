@@ -390,3 +390,18 @@ def test_newsroom_organisation_is_not_an_author() -> None:
         "author": {"@type": "Organization", "name": "Redacción Moda Weekly"},
     }
     assert meta_of(page(body="<p class='author'>Redacción</p>", jsonld=ld)).authors == []
+
+
+def test_cms_internal_tags_dropped() -> None:
+    ld = {
+        "@type": "NewsArticle",
+        "headline": "A",
+        "keywords": [
+            "@hp-top-stories",
+            "Mark Esper GOVERNMENT_FIGURE PERSON",
+            "Luxury",
+            " ",
+            "luxury",
+        ],
+    }
+    assert meta_of(page(jsonld=ld)).tags == ["Luxury"]

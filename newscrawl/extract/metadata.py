@@ -84,6 +84,7 @@ _SHORT_TEXT = lxml.etree.XPath("//body//text()[string-length(normalize-space()) 
 _LEAD_IN_INITIALS = frozenset("BbPpVvDdWwTtEe")  # cheap pre-check before the regex
 _NS = {"re": "http://exslt.org/regular-expressions"}
 _WS = re.compile(r"\s+")
+_CMS_TAG = re.compile(r"^(?:@|https?:|tag:|id:)|(?-i:\b[A-Z]+_[A-Z_]+\b)", re.I)
 _SECOND_LEVEL = frozenset({"co", "com", "org", "net", "gov", "ac", "edu", "gob", "nic"})
 
 
@@ -754,7 +755,8 @@ def _split_keywords(value: Any, depth: int = 0) -> list[str]:
 
 def _tags(doc: Document, main: dict[str, Any] | None) -> list[str]:
     """article:tag and JSON-LD keywords; meta keywords only when those are absent (they are
-    often an SEO word list). Deduplicated case-insensitively, empty and overlong ones dropped."""
+    often an SEO word list). Deduplicated case-insensitively; empty, overlong and CMS-internal
+    ones ("@hp-top-stories", "Mark Esper GOVERNMENT_FIGURE PERSON", "id:123") dropped."""
     raw: list[str] = []
     for name in _TAG_META:
         for value in doc.meta.get(name, ()):
@@ -773,12 +775,7 @@ def _tags(doc: Document, main: dict[str, Any] | None) -> list[str]:
         tag = _clean(tag) or ""
         tag = tag.strip(" #")
         key = tag.lower()
-        if (
-            tag
-            and len(tag) <= 60
-            and key not in seen
-            and not key.startswith(("http", "tag:", "id:"))
-        ):
+        if tag and len(tag) <= 60 and key not in seen and not _CMS_TAG.search(tag):
             seen.add(key)
             out.append(tag)
     return out[:50]
