@@ -108,6 +108,19 @@ def test_every_article_is_served_with_canonical_metadata(web: FixtureWeb, name: 
 
 
 @pytest.mark.parametrize("name", available_sites())
+def test_expected_articles_match_what_the_pages_declare(web: FixtureWeb, name: str) -> None:
+    expected = web.expected_articles(name)
+    assert set(expected) == web.article_urls(name)
+    for url, gold in expected.items():
+        page = fetch(url)[2].decode()
+        assert f'"datePublished": "{gold["published"]}"' in page
+        assert f'<meta property="article:modified_time" content="{gold["modified"]}">' in page
+        assert f"<title>{html.escape(gold['title'], quote=False)}</title>" in page
+        assert gold["authors"] and all(html.escape(a, quote=False) in page for a in gold["authors"])
+        assert f'lang="{gold["language"]}"' in page
+
+
+@pytest.mark.parametrize("name", available_sites())
 def test_declared_boilerplate_really_is_on_the_article_pages(web: FixtureWeb, name: str) -> None:
     pages = [html.unescape(fetch(url)[2].decode()) for url in web.article_urls(name)]
     boilerplate = web.manifest(name)["boilerplate"]

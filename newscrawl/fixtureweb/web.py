@@ -163,6 +163,26 @@ class FixtureWeb:
         base = self.base(name)
         return {base + path for path in self.site(name).manifest()["articles"]}
 
+    def expected_articles(self, name: str) -> dict[str, dict[str, Any]]:
+        """Gold metadata per canonical URL, from the article sources: what extraction of a
+        correct crawl should report (title, authors, published/modified with their offsets,
+        language, section name, tags, description)."""
+        site = self.site(name)
+        base = self.base(name)
+        return {
+            base + a.path: {
+                "title": a.title,
+                "authors": list(a.authors),
+                "published": a.published.isoformat(),
+                "modified": a.modified.isoformat(),
+                "language": site.language,
+                "section": site.section(a.section)["name"],
+                "tags": list(a.tags),
+                "description": a.description,
+            }
+            for a in site.visible_articles()
+        }
+
     # ------------------------------------------------------- runtime changes
 
     def publish_edition(self, name: str, number: int = 2) -> list[str]:
