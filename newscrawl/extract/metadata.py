@@ -738,6 +738,8 @@ def _section(doc: Document, main: dict[str, Any] | None) -> str | None:
     section = _text(main.get("articleSection")) if main else None
     section = section or doc.meta_first(*_SECTION_META)
     section = _clean(section)
+    if section and re.fullmatch(r"[^,\s]+(?:,[^,\s]+)+", section):
+        section = section.split(",", 1)[0]  # a CMS category list "news,world,slider"
     return section if section and len(section) <= 80 else None
 
 
