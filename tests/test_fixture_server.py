@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import gzip
-import html
+import html as htmllib
 import http.client
 import json
 import re
@@ -115,20 +115,22 @@ def test_expected_articles_match_what_the_pages_declare(web: FixtureWeb, name: s
         page = fetch(url)[2].decode()
         assert f'"datePublished": "{gold["published"]}"' in page
         assert f'<meta property="article:modified_time" content="{gold["modified"]}">' in page
-        assert f"<title>{html.escape(gold['title'], quote=False)}</title>" in page
-        assert gold["authors"] and all(html.escape(a, quote=False) in page for a in gold["authors"])
+        assert f"<title>{htmllib.escape(gold['title'], quote=False)}</title>" in page
+        assert gold["authors"] and all(
+            htmllib.escape(a, quote=False) in page for a in gold["authors"]
+        )
         assert f'lang="{gold["language"]}"' in page
 
 
 @pytest.mark.parametrize("name", available_sites())
 def test_declared_boilerplate_really_is_on_the_article_pages(web: FixtureWeb, name: str) -> None:
-    pages = [html.unescape(fetch(url)[2].decode()) for url in web.article_urls(name)]
+    pages = [htmllib.unescape(fetch(url)[2].decode()) for url in web.article_urls(name)]
     boilerplate = web.manifest(name)["boilerplate"]
     assert len(boilerplate) >= 4
     for text in boilerplate:
         assert any(text in page for page in pages), text
     bodies = [a.body for a in web.site(name).visible_articles()]
-    assert any(text in html.unescape(body) for text in boilerplate for body in bodies), (
+    assert any(text in htmllib.unescape(body) for text in boilerplate for body in bodies), (
         "at least one in-body insert (newsletter box, read-also link, embed caption)"
     )
 
@@ -160,7 +162,7 @@ def test_robots_sitemaps_and_feed_lead_to_every_article(web: FixtureWeb, name: s
     assert manifest["disallowed"], "every site hides an article-like page behind robots.txt"
     for path in manifest["disallowed"]:
         assert not robots.can_fetch("newscrawl", base + path)
-        home = html.unescape(fetch(base + "/")[2].decode())
+        home = htmllib.unescape(fetch(base + "/")[2].decode())
         assert f'href="{path}"' in home, "the disallowed page must be linked"
     for path in manifest["articles"]:
         assert robots.can_fetch("newscrawl", base + path)
