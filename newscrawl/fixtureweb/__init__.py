@@ -13,7 +13,8 @@ from newscrawl.fixtureweb.server import (
     SiteServer,
     etag_for,
 )
-from newscrawl.fixtureweb.site import Article, FixtureSite
+from newscrawl.fixtureweb.site import FixtureSite
+from newscrawl.fixtureweb.sources import Article
 from newscrawl.fixtureweb.web import FixtureWeb, available_sites, fixtures_dir, load_sites
 
 __all__ = [
