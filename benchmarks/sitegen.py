@@ -34,6 +34,7 @@ Or beside the fixture sites: ``FixtureWeb(apps=[GeneratedSite(1000)])`` (add sit
 serve both). From a shell::
 
     python benchmarks/sitegen.py --articles 5000 --port 8700     # serve until Ctrl-C
+    python benchmarks/sitegen.py --articles 5000 --latency 0.05  # a "remote" site: +50 ms each
     python benchmarks/sitegen.py --articles 5000 --stats         # page sizes, render CPU cost
 
 Cost: about 1 ms of CPU per article page (measured with ``--stats``) in the serving process.
@@ -154,10 +155,23 @@ def _name(rng: random.Random, syllables: int) -> str:
 class GeneratedSite:
     """A ``SiteApp`` (see ``newscrawl.fixtureweb.server``) with ``n_articles`` generated articles."""
 
-    def __init__(self, n_articles: int = 1000, seed: int = 0, *, name: str = "generated") -> None:
+    def __init__(
+        self,
+        n_articles: int = 1000,
+        seed: int = 0,
+        *,
+        name: str = "generated",
+        latency: float = 0.0,
+    ) -> None:
+        """``latency``: seconds each response waits before it is sent, like a remote site's
+        round trip; with it, the site rather than the crawler's CPU limits throughput (what a
+        1-vs-2-worker comparison needs). Waiting happens in the request's own thread."""
         if n_articles < 1:
             raise ValueError("n_articles must be at least 1")
+        if latency < 0:
+            raise ValueError("latency must not be negative")
         self.n_articles = n_articles
+        self.latency = latency
         self.seed = seed
         self.name = name
         rng = random.Random(seed)
@@ -464,6 +478,8 @@ class GeneratedSite:
     # ------------------------------------------------------------------- serve
 
     def handle(self, request: Request, base: str) -> Response:
+        if self.latency:
+            time.sleep(self.latency)
         path = request.path
         text: str | None = None
         content_type = "text/html; charset=utf-8"
@@ -532,10 +548,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument(
+        "--latency", type=float, default=0.0, help="seconds added to every response"
+    )
+    parser.add_argument(
         "--stats", action="store_true", help="print page sizes and render speed, then exit"
     )
     args = parser.parse_args(argv)
-    site = GeneratedSite(args.articles, args.seed)
+    site = GeneratedSite(args.articles, args.seed, latency=args.latency)
     if args.stats:
         _stats(site)
         return 0

@@ -503,3 +503,20 @@ def test_keep_alive_responses_are_not_held_back_by_nagle(web: FixtureWeb) -> Non
     conn.close()
     # With Nagle on, every reused-connection response waits ~40 ms for the client's delayed ACK.
     assert min(latencies[1:]) < 0.02
+
+
+def test_generated_site_latency_delays_responses_in_parallel() -> None:
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    try:
+        from sitegen import GeneratedSite
+    finally:
+        sys.path.remove(str(ROOT / "benchmarks"))
+    site = GeneratedSite(n_articles=20, seed=1, latency=0.2)
+    with site.serve() as server:
+        urls = site.article_urls(server.base)[:8]
+        started = time.monotonic()
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            statuses = list(pool.map(lambda u: fetch(u)[0], urls))
+        elapsed = time.monotonic() - started
+    assert statuses == [200] * 8
+    assert 0.2 <= elapsed < 1.2  # eight waits overlap: the site is slow, not serial
