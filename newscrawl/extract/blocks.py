@@ -9,14 +9,12 @@ trafilatura dropped; both give the same shape so every later filter treats them 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import lxml.html
 from lxml.etree import _Element
 
 BLOCK_TAGS = frozenset({"p", "head", "list", "quote", "table", "code"})
-_SPACES = re.compile(r"[ \t\r\f\v\u00a0\u2009\u200a\u202f]+")
 _HTML_BLOCKS = frozenset({"p", "div", "ul", "ol", "li", "blockquote", "h1", "h2", "h3", "h4",
                           "h5", "h6", "table", "tr", "section", "figure", "pre"})  # fmt: skip
 
@@ -166,7 +164,8 @@ def _inline_text(el: _Element) -> tuple[str, int]:
 
 
 def split_lines(text: str) -> list[str]:
-    return [line for line in (_SPACES.sub(" ", ln).strip() for ln in text.split("\n")) if line]
+    """Lines of ``text`` with whitespace runs (no-break and thin spaces too) collapsed."""
+    return [line for line in (" ".join(ln.split()) for ln in text.split("\n")) if line]
 
 
 

@@ -171,9 +171,8 @@ def clean_blocks(blocks: list[Block]) -> tuple[list[Block], int]:
     teasers = 0
     in_related_run = False
     for block in blocks:
-        if PHRASES.is_related_heading(block.text) or (
-            block.kind == "head" and any(PHRASES.is_related_heading(ln) for ln in block.lines)
-        ):
+        matches = [PHRASES.match(_unbullet(ln)) for ln in block.lines]
+        if "related" in matches and (len(matches) == 1 or block.kind == "head"):
             in_related_run = True
             continue
         if in_related_run:
@@ -181,10 +180,10 @@ def clean_blocks(blocks: list[Block]) -> tuple[list[Block], int]:
                 teasers += 1
                 continue
             in_related_run = False
-        lines = [ln for ln in block.lines if not PHRASES.is_boilerplate(_unbullet(ln))]
-        if not lines:
-            continue
-        if len(lines) != len(block.lines):
+        if any(matches):
+            lines = [ln for ln, m in zip(block.lines, matches, strict=True) if m is None]
+            if not lines:
+                continue
             block = Block(block.kind, lines, 0)
         key = block.text
         if key in seen:

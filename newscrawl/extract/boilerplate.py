@@ -49,13 +49,13 @@ from newscrawl.extract.xpaths import (
 )
 
 MAX_PREFIX_WORDS = 30  # [prefix]/[regex] matches only count on lines this short
-MAX_MATCH_CHARS = 400  # longer lines are never boilerplate by phrase
+MAX_MATCH_CHARS = 320  # longer lines are never boilerplate by phrase
 ARTICLE_TEXT_GUARD = 400  # paragraph chars (or half the page's) that protect a node from pruning
 
 _QUOTE_CHARS = (("’", "'"), ("‘", "'"), ("`", "'"), ("´", "'"))
 _EDGE = " \t\r\n•·*-–—|>»«›‹▶►→\"'“”„❯"
 _TRAIL = ".…!:;,?"
-_SPACE_BEFORE_PUNCT = re.compile(r"\s+([:;!?])")
+_SPACE_BEFORE_PUNCT = re.compile(r" ([:;!?])")
 _HAS_WORD = re.compile(r"\w")
 _TOKEN_SPLIT = re.compile(r"[^a-z0-9]+")
 _CAMEL = re.compile(r"([a-z0-9])([A-Z])")
@@ -65,7 +65,8 @@ _SECTIONS = ("line", "related", "prefix", "regex")
 def normalize_line(text: str) -> str:
     """The form phrases are matched against (see the module docstring)."""
     text = " ".join(_straight_quotes(text.lower()).split())
-    text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)  # French "Lire aussi :" -> "lire aussi:"
+    if " :" in text or " ;" in text or " !" in text or " ?" in text:
+        text = _SPACE_BEFORE_PUNCT.sub(r"\1", text)  # French "Lire aussi :" -> "lire aussi:"
     text = text.strip(_EDGE)
     return text.rstrip(_TRAIL + _EDGE)
 
