@@ -178,3 +178,13 @@ def test_every_extraction_dev_page_is_an_article() -> None:
         if result.page_type is not PageType.ARTICLE:
             wrong.append((url, result.page_type.value))
     assert not wrong
+
+
+def test_listing_written_as_a_list_without_headings() -> None:
+    items = "".join(
+        f'<li><a href="/n/{i}">Grupo textil número {i} presenta resultados anuales</a>'
+        f"<p>El grupo ha presentado sus resultados del ejercicio con un aumento de las ventas del {i} por ciento.</p></li>"
+        for i in range(15)
+    )
+    html = shell(f"<main><h1>Negocios</h1><ul>{items}</ul></main>", lang="es")
+    assert page_type(html, "https://site.example.es/negocios/") is PageType.LISTING

@@ -84,6 +84,11 @@ _DIRECTORY_LD = frozenset({"searchresultspage", "profilepage"})
 _LIST_LINKS = lxml.etree.XPath(
     "count(//body//li//a[not(ancestor::nav or ancestor::header or ancestor::footer)])"
 )
+# List items holding a headline-sized link plus a blurb: teasers written as a list.
+_LIST_TEASERS = lxml.etree.XPath(
+    "count(//body//li[a[string-length(normalize-space()) > 20]][string-length(normalize-space()) > 80]"
+    "[not(ancestor::nav or ancestor::header or ancestor::footer)])"
+)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 _SENTENCE_END = re.compile(r"[.!?…。！？»”\"')]\s|[.!?…。！？»”\"')]$")
 _PLAYER = re.compile(
@@ -182,7 +187,9 @@ def page_signals(doc: Document, meta: Metadata, body: Body) -> PageSignals:
     prose = [p for p in paragraphs if _is_prose(p)]
     tree = doc.tree
     teasers = int(tree.xpath("count(//h2[.//a] | //h3[.//a] | //a[.//h2 or .//h3])"))
-    teasers = max(teasers, int(tree.xpath("count(//article)")))
+    # The body step counts the link-heavy blocks it dropped: teasers without headings.
+    dropped = int(getattr(body, "teaser_blocks", 0) or 0)
+    teasers = max(teasers, int(tree.xpath("count(//article)")), dropped, int(_LIST_TEASERS(tree)))
     images = int(tree.xpath("count(//figure//img | //article//img | //main//img)"))
     captions = int(tree.xpath("count(//figcaption)"))
     player = bool(tree.xpath("//video")) or any(
