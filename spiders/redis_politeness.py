@@ -1,4 +1,5 @@
-"""Per-site politeness that holds across workers: a shared slot and delay per domain in Redis.
+"""Per-site politeness that holds across workers: a shared slot and delay per domain in Redis,
+and robots.txt read once per fleet (with a fix for Scrapy's concurrent robots.txt waiters).
 
 Scrapy's ``CONCURRENT_REQUESTS_PER_DOMAIN``, ``DOWNLOAD_DELAY`` and AutoThrottle live in one
 process: N workers alone would hit a site N times as hard. With ``--state redis://`` this
@@ -18,16 +19,24 @@ one of its worker's ``CONCURRENT_REQUESTS``, never the reactor.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
-from scrapy import Request
+from redis.exceptions import RedisError
+from scrapy import Request, signals
 from scrapy.crawler import Crawler
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
+from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
+from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.misc import build_from_crawler
 from twisted.internet import task
+from twisted.internet.defer import Deferred
 
 from newscrawl.errors import StateError
 
@@ -120,3 +129,111 @@ class SharedPolitenessMiddleware:
         self, request: Request, exception: BaseException, spider: Any = None
     ) -> None:
         self._release(request)
+
+
+class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt middleware, fixed for concurrent first requests, fetched once per
+    crawl fleet.
+
+    - **Fix** (Scrapy 2.19, asyncio reactor): requests that arrive while a host's robots.txt is
+      still downloading all await the same ``Deferred``; ``Deferred.asFuture`` consumes its
+      result, so every waiter but the first got ``None`` and was let through *unchecked*. A
+      worker joining a shared queue gets many requests for a host at once, so disallowed pages
+      were fetched. Here each waiter gets its own ``Deferred``.
+    - **Shared**: with a Redis state the body is cached in Redis (``robots:<scheme>://<host>``
+      for ``NEWSCRAWL_ROBOTS_CACHE_TTL`` seconds) and one worker fetches while the others wait
+      for its copy, so N workers read a site's robots.txt once, not N times.
+    """
+
+    def __init__(self, crawler: Crawler) -> None:
+        super().__init__(crawler)
+        from newscrawl.crawl.context import CrawlContext
+
+        self.state = CrawlContext.of(crawler).state
+        self.client = getattr(self.state, "client", None)
+        self.prefix = getattr(self.state, "prefix", "newscrawl:") + "robots:"
+        self.cache_ttl = crawler.settings.getint("NEWSCRAWL_ROBOTS_CACHE_TTL", 3600)
+        self._waiters: dict[str, list[Deferred]] = {}
+
+    async def robot_parser(self, request: Request) -> Any:
+        netloc = urlparse_cached(request).netloc
+        if netloc in self._waiters:  # being fetched: wait for our own copy of the result
+            waiter: Deferred = Deferred()
+            self._waiters[netloc].append(waiter)
+            return await maybe_deferred_to_future(waiter)
+        if netloc in self._parsers:
+            return self._parsers[netloc]
+        self._waiters[netloc] = []
+        parser = None
+        try:
+            parser = await self._load(request, netloc)
+        finally:
+            self._parsers[netloc] = parser
+            for waiter in self._waiters.pop(netloc):
+                waiter.callback(parser)
+        return parser
+
+    async def _load(self, request: Request, netloc: str) -> Any:
+        scheme = urlparse_cached(request).scheme
+        robots_url = f"{scheme}://{netloc}/robots.txt"
+        body = await self._cached_body(robots_url)
+        if body is None:
+            robots_request = Request(
+                robots_url,
+                priority=self.DOWNLOAD_PRIORITY,
+                meta={"dont_obey_robotstxt": True},
+                callback=NO_CALLBACK,
+            )
+            try:
+                response = await self.crawler.engine.download_async(robots_request)
+            except Exception as exc:  # as Scrapy: no robots.txt rules when it cannot be fetched
+                if not isinstance(exc, IgnoreRequest):
+                    log.error("Error downloading %s: %s", robots_url, exc)
+                    self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
+                self._release_fetch(robots_url)
+                return None
+            self._stats.inc_value("robotstxt/request_count")
+            self._stats.inc_value("robotstxt/response_count")
+            self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
+            body = response.body
+            self._store_body(robots_url, body)
+        else:
+            self._stats.inc_value("robotstxt/shared_cache_hit")
+        parser = build_from_crawler(self._parserimpl, self.crawler, body)
+        await self.crawler.signals.send_catch_log_async(
+            signal=signals.robots_parsed, robotparser=parser, request=request
+        )
+        return parser
+
+    # -- the shared copy ------------------------------------------------------------------
+    async def _cached_body(self, robots_url: str) -> bytes | None:
+        """The fleet's copy of robots.txt; if another worker is fetching it, wait (≤ 60 s)."""
+        if self.client is None:
+            return None
+        from twisted.internet import reactor
+
+        key = self.prefix + robots_url
+        for _ in range(300):
+            try:
+                body = self.client.get(key)
+                if body is not None:
+                    return body
+                if self.client.set(key + ":fetching", "1", nx=True, ex=60):
+                    return None  # our turn to fetch it
+            except RedisError:
+                return None  # no shared copy: fetch it ourselves
+            await maybe_deferred_to_future(task.deferLater(reactor, 0.2, lambda: None))
+        return None
+
+    def _store_body(self, robots_url: str, body: bytes) -> None:
+        if self.client is None:
+            return
+        key = self.prefix + robots_url
+        with contextlib.suppress(RedisError):
+            self.client.set(key, body, ex=self.cache_ttl)
+            self.client.delete(key + ":fetching")
+
+    def _release_fetch(self, robots_url: str) -> None:
+        if self.client is not None:
+            with contextlib.suppress(RedisError):
+                self.client.delete(self.prefix + robots_url + ":fetching")

@@ -106,6 +106,9 @@ def configure_distributed(settings: Settings, sites: list[Site]) -> None:
     pipelines = dict(settings.getdict("ITEM_PIPELINES"))
     pipelines["newscrawl.crawl.distributed.ClaimPipeline"] = 850  # after dedup, before store
     downloader_mw = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
+    if settings.getbool("ROBOTSTXT_OBEY"):
+        downloader_mw["scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] = None
+        downloader_mw["newscrawl.spiders.redis_politeness.SharedRobotsTxtMiddleware"] = 100
     if settings.getbool("NEWSCRAWL_SHARED_POLITENESS", True):
         downloader_mw["newscrawl.spiders.redis_politeness.SharedPolitenessMiddleware"] = 880
     settings.set("SPIDER_MIDDLEWARES", spider_mw, priority=prio)

@@ -55,6 +55,7 @@ from newscrawl.store.state import CrawlState, EmittedRecord, PageState
 DEFAULT_PREFIX = "newscrawl:"
 DEFAULT_RETRIES = 8  # ~0.2 s doubling, capped at 5 s: about 20 s of outage is ridden out
 DEFAULT_WORKER_TTL = 30.0
+STARTUP_TTL = 30.0
 STATE_FORMAT = "1"
 _PAGE_FIELDS = tuple(f.name for f in fields(PageState))
 
@@ -209,7 +210,8 @@ class RedisState(CrawlState):
     # -- registration (the "lock") ----------------------------------------------------------
     def acquire_lock(self, run_id: str) -> None:
         token = f"pid {os.getpid()} on {self.host}, run {run_id}"
-        ttl_ms = str(int(self.worker_ttl * 1000))
+        # Until the crawler's first heartbeat (imports, reactor start) allow a generous TTL.
+        ttl_ms = str(int(max(self.worker_ttl, STARTUP_TTL) * 1000))
         holder = self._guard(self._register)(keys=[self.hb_key()], args=[token, ttl_ms])
         if holder is not None:
             raise StateLockedError(
