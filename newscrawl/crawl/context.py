@@ -247,7 +247,9 @@ def build_manifest(ctx: CrawlContext, stats: dict[str, Any], reason: str) -> dic
             "articles_written": run.articles,
             "errors": run.errors,
             "budget_exhausted": run.budget_hit,
-            "reachable": run.home_ok > 0,
+            # None: this process never fetched the home page (another worker of a
+            # distributed crawl did), which says nothing about the site.
+            "reachable": (run.home_ok > 0) if (run.home_ok or run.home_failed) else None,
         }
     counts = {
         "requests": stats.get("downloader/request_count", 0),
@@ -305,6 +307,6 @@ def exit_code_for(
     )
     if counts["records_written"] == 0 and confirmed == 0:
         return exitcodes.NOTHING
-    if serious or any(not s["reachable"] for s in sites.values()):
+    if serious or any(s["reachable"] is False for s in sites.values()):
         return exitcodes.PARTIAL
     return exitcodes.OK

@@ -150,7 +150,7 @@ def format_summary(manifest: dict[str, Any]) -> str:
         errs = ", ".join(f"{k} {v}" for k, v in manifest["errors"].items())
         lines.append(f"  errors: {errs}")
     for name, site in manifest["sites"].items():
-        flag = "" if site["reachable"] else "  UNREACHABLE"
+        flag = "  UNREACHABLE" if site["reachable"] is False else ""
         budget = "  (page budget reached)" if site["budget_exhausted"] else ""
         lines.append(
             f"  {name}: {site['articles_written']} written, {site['pages_fetched']} fetched, "
