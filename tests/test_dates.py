@@ -133,3 +133,17 @@ def test_time_printed_before_the_date() -> None:
 def test_named_zones(text: str, lang: str, iso: str) -> None:
     value = dates.parse_text(text, lang, FETCHED)
     assert value is not None and value.iso == iso
+
+
+@pytest.mark.parametrize(
+    ("text", "lang", "iso"),
+    [
+        ("Hoy, 14:30", "es", "2024-03-23T14:30:00"),  # the site's wall clock: naive, no zone
+        ("ieri alle 18:45", "it", "2024-03-22T18:45:00"),
+        ("hier à 18h45", "fr", "2024-03-22T18:45:00"),
+        ("gestern, 09:15 Uhr", "de", "2024-03-22T09:15:00"),
+    ],
+)
+def test_today_yesterday_with_a_clock_time(text: str, lang: str, iso: str) -> None:
+    value = dates.parse_text(text, lang, FETCHED)
+    assert value is not None and value.iso == iso

@@ -113,7 +113,7 @@ def normalise_text(text: str) -> str:
         return _snippet(m, text)
     r = _RELATIVE.search(text)
     if r:
-        return r.group(0)
+        return _HOUR_H.sub(r"\1:\2", r.group(0))
     return _HOUR_H.sub(r"\1:\2", text).strip(" .:")
 
 
@@ -149,6 +149,9 @@ def parse_text(text: str, lang: str | None, fetched_at: datetime) -> DateValue |
     if dt is None:
         return None
     if not _HAS_YEAR.search(cleaned) and not _has_month_day(cleaned):
+        if _HAS_TIME.search(cleaned):
+            # "Hoy, 14:30": a clock time on the site's own wall clock, zone unknown -> naive.
+            return _value(dt.replace(tzinfo=None), date_only=False)
         return _relative(dt, base)
     date_only = not _HAS_TIME.search(cleaned)
     return _value(dt, date_only=date_only)
@@ -263,7 +266,9 @@ _RELATIVE = re.compile(
     r"\b(?:(?:hace|vor|há|il\s+y\s+a)\s+(?:\d+|un|una|uno|einer?|um|uma|une?)\s+\w+"
     r"|\d+\s+\w+\s+(?:ago|fa)"
     r"|an?\s+(?:hour|minute|day|week)\s+ago"
-    r"|yesterday|ayer|ieri|hier|gestern|ontem|today|hoy|oggi|aujourd'hui|heute|hoje)\b",
+    r"|(?:yesterday|ayer|ieri|hier|gestern|ontem|today|hoy|oggi|aujourd'hui|heute|hoje)"
+    r"(?:,?\s*(?:at|a\s+las|alle|ore|um|à|às|as)?\s*\d{1,2}[:h.]\d{2}(?:\s*[ap]\.?m\.?)?)?)"
+    r"(?!\w)",
     re.I,
 )
 _UPDATED_LABEL = re.compile(
