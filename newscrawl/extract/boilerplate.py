@@ -53,7 +53,7 @@ MAX_MATCH_CHARS = 320  # longer lines are never boilerplate by phrase
 ARTICLE_TEXT_GUARD = 400  # paragraph chars (or half the page's) that protect a node from pruning
 
 _QUOTE_CHARS = (("’", "'"), ("‘", "'"), ("`", "'"), ("´", "'"))
-_EDGE = " \t\r\n•·*-–—|>»«›‹▶►→\"'“”„❯"
+_EDGE = " \t\r\n•·*-–—|>»«›‹▶►→\"'“”„❯¿¡"
 _TRAIL = ".…!:;,?"
 _SPACE_BEFORE_PUNCT = re.compile(r" ([:;!?])")
 _HAS_WORD = re.compile(r"\w")
