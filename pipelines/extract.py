@@ -8,6 +8,7 @@ the same content (a rerun that refetched an unchanged page) is dropped as ``unch
 from __future__ import annotations
 
 import logging
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -104,6 +105,7 @@ class ExtractPipeline:
         if "body" not in item:  # already an article item (another pipeline order)
             return item
         site = item["site"]
+        started = time.process_time()
         try:
             result = extract(
                 item["body"],
@@ -122,6 +124,11 @@ class ExtractPipeline:
             self.ctx.count_error("extract-crash", site)
             self.stats.inc_value("newscrawl/errors")
             raise self._drop(item, RETRY_PREFIX + "extract-crash", "extract_crash") from exc
+        finally:
+            # CPU spent in extraction, so a run's cost can be split between fetching and parsing.
+            self.stats.inc_value(
+                "newscrawl/extract_cpu_ms", int(1000 * (time.process_time() - started))
+            )
         record = result.record
         self.stats.inc_value(f"newscrawl/extract/{result.page_type.value}")
         if not result.is_article:

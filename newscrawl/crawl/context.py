@@ -266,6 +266,7 @@ def build_manifest(ctx: CrawlContext, stats: dict[str, Any], reason: str) -> dic
         "non_articles": stats.get("newscrawl/dropped/not_article", 0),
         "traps_avoided": sum(v for k, v in stats.items() if k.startswith("newscrawl/trap/")),
         "errors": sum(errors.values()),
+        "extract_cpu_s": round(stats.get("newscrawl/extract_cpu_ms", 0) / 1000, 3),
     }
     traps = {
         k.removeprefix("newscrawl/trap/"): v

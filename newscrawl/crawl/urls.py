@@ -198,6 +198,7 @@ def url_key(url: str) -> str | None:
     return f"{host}{path}" + (f"?{parts.query}" if parts.query else "")
 
 
+@lru_cache(maxsize=16384)
 def host_of(url: str) -> str:
     """Lower-case host without ``www.`` (what allowed-domain checks compare).
 
