@@ -204,3 +204,12 @@ def test_dek_repeating_the_description_goes_but_a_lede_repeating_it_stays() -> N
     html = (f"<html><head><title>T</title>{lede}</head><body><article>{HEADLINE}"
             f"<p>{INTRO}</p><p>{SECOND}</p></article></body></html>")  # fmt: skip
     assert extract_body(Document.parse(html)).paragraphs == [INTRO, SECOND]
+
+
+def test_subheading_after_an_inline_read_also_box_is_kept() -> None:
+    doc = page(
+        f"<p>{INTRO}</p><p>{SECOND}</p><p>Leggi anche</p>"
+        "<p><a href='/n/1'>Milano Moda Uomo, il calendario completo</a></p>"
+        f"<h2>A three-year programme</h2><p>{CLOSING}</p>"
+    )
+    assert body_of(doc).paragraphs == [INTRO, SECOND, "A three-year programme", CLOSING]

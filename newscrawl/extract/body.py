@@ -170,13 +170,14 @@ def clean_blocks(blocks: list[Block]) -> tuple[list[Block], int]:
     seen: set[str] = set()
     teasers = 0
     in_related_run = False
-    for block in blocks:
+    for i, block in enumerate(blocks):
         matches = [PHRASES.match(_unbullet(ln)) for ln in block.lines]
         if "related" in matches and (len(matches) == 1 or block.kind == "head"):
             in_related_run = True
             continue
         if in_related_run:
-            if _is_related_teaser(block):
+            following = blocks[i + 1] if i + 1 < len(blocks) else None
+            if _is_related_teaser(block, following):
                 teasers += 1
                 continue
             in_related_run = False
@@ -184,7 +185,8 @@ def clean_blocks(blocks: list[Block]) -> tuple[list[Block], int]:
             lines = [ln for ln, m in zip(block.lines, matches, strict=True) if m is None]
             if not lines:
                 continue
-            block = Block(block.kind, lines, 0)
+            kept_share = sum(map(len, lines)) / block.chars
+            block = Block(block.kind, lines, round(block.link_chars * kept_share))
         key = block.text
         if key in seen:
             continue
@@ -199,14 +201,16 @@ def clean_blocks(blocks: list[Block]) -> tuple[list[Block], int]:
     return kept[start:end], teasers
 
 
-def _is_related_teaser(block: Block) -> bool:
-    """After a "You may also like" heading: links, teaser lists, headings, bare headlines.
+def _is_related_teaser(block: Block, following: Block | None) -> bool:
+    """After a "You may also like" heading: links, teaser lists, teaser headlines.
 
     A sentence (ending in . ! ? or a closing quote) without links ends the run: the story
-    goes on after an inline "Read also" box.
+    goes on after an inline "Read also" box. So does a subheading followed by such a sentence.
     """
-    if block.link_density > 0.5 or block.kind == "head":
+    if block.link_density > 0.5:
         return True
+    if block.kind == "head":
+        return following is None or _is_related_teaser(following, None)
     if block.kind == "list":
         return block.link_density > 0.3 or block.words <= RELATED_RUN_MAX_WORDS
     return block.words <= RELATED_RUN_MAX_WORDS and not block.text.rstrip().endswith(_SENTENCE_END)
