@@ -188,3 +188,9 @@ def test_listing_written_as_a_list_without_headings() -> None:
     )
     html = shell(f"<main><h1>Negocios</h1><ul>{items}</ul></main>", lang="es")
     assert page_type(html, "https://site.example.es/negocios/") is PageType.LISTING
+
+
+def test_short_article_without_any_metadata_is_an_article() -> None:
+    # About 100 words in three paragraphs, an h1 and nothing else: a short news piece.
+    html = shell(f"<article><h1>Prada results</h1>{prose(3)}</article>", lang="en")
+    assert page_type(html, "https://site.example.com/prada-results") is PageType.ARTICLE

@@ -118,7 +118,7 @@ class PageSignals:
     @property
     def running_text(self) -> bool:
         """What an article has and a teaser list does not: several paragraphs of sentences."""
-        return (self.prose_paragraphs >= 3 and self.prose_words >= 100) or self.prose_words >= 250
+        return (self.prose_paragraphs >= 3 and self.prose_words >= 80) or self.prose_words >= 250
 
 
 def classify_page(doc: Document, meta: Metadata, body: Body) -> PageType:
@@ -163,6 +163,8 @@ def decide(s: PageSignals) -> PageType:
         return PageType.LISTING
     if s.list_links >= 40:
         return PageType.DIRECTORY
+    if not hint and s.prose_paragraphs >= 2 and s.words >= MIN_ARTICLE_WORDS:
+        return PageType.ARTICLE  # a short piece without metadata: its own prose, no teasers
     if s.words >= 150 and s.prose_paragraphs >= 1 and not hint:
         return PageType.ARTICLE
     return PageType.OTHER
