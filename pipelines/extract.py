@@ -17,7 +17,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
 
 from newscrawl.crawl.context import CrawlContext
-from newscrawl.errors import InputError
+from newscrawl.errors import InputError, StateError
 from newscrawl.extract import extract
 from newscrawl.record import ArticleRecord
 from newscrawl.store.state import RETRY_PREFIX, PageState, content_hash_of
@@ -69,7 +69,7 @@ class ExtractPipeline:
         if self.memory is not None:
             try:
                 self.memory.save()
-            except OSError as exc:
+            except (OSError, StateError) as exc:  # save() reports disk trouble as StateError
                 log.warning("could not save template memory: %s", exc)
 
     def _drop(
