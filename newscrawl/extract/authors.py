@@ -4,7 +4,7 @@ A byline is split into names at list separators of the languages we crawl (", an
 its lead-in ("By", "Por", "Di", "Par", "Von", "Words by") removed, and every part that is a job
 title, a date, a URL, a handle or a newsroom label dropped. What is left must look like a name:
 one to five words, capitalised, no digits. A single word passes only when it is a known news
-agency ("AFP", "Reuters") or comes from a structured source that declares it a Person.
+agency ("AFP", "Reuters") or comes from JSON-LD (an author given as data, not page text).
 
 Site-as-author policy: the site's own name is not an author when any person or agency is
 credited. It is kept only when it is the sole author the page names anywhere *and* structured
@@ -136,16 +136,14 @@ def looks_like_name(name: str, *, allow_single: bool = False) -> bool:
     if name.lower() in _NON_NAMES or _JOB_WORDS.search(name):
         return False
     words = name.split()
-    capitalised_words = sum(1 for w in words if w[0].isupper())
-    if not 1 <= len(words) <= 8 or capitalised_words > 5:
+    # "Capitalised" = not starting lower case, so scripts without case (Japanese) still pass.
+    capitalised = [w for w in words if w[0].isalpha() and not w[0].islower()]
+    if not 1 <= len(words) <= 8 or not capitalised or len(capitalised) > 5:
         return False
     if len(words) == 1 and not allow_single:
         return False
-    capitalised = [w for w in words if w[0].isupper()]
-    if not capitalised:
-        return False
     for w in words:
-        if not w[0].isupper() and w.lower() not in _LOWER_PARTICLES:
+        if w[0].islower() and w.lower() not in _LOWER_PARTICLES:
             return False
         if not re.fullmatch(r"[\w.'’\-]+", w):
             return False
