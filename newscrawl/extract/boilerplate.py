@@ -183,29 +183,31 @@ def prune_boilerplate_nodes(tree: lxml.html.HtmlElement) -> int:
     """Drop boilerplate elements from ``tree`` in place (keeping their tails); returns how many."""
     found = {v.getparent() for v in _ATTRIBUTE_VALUES(tree) if _quick(v)}
     found.update(_ROLE_AND_TAGS(tree))
-    doomed = [el for el in found if _looks_boilerplate(el)]
+    doomed = [el for el in found if _looks_boilerplate(el) and el.getparent() is not None]
     if not doomed:
         return 0
-    page_text: int | None = None
+    # Decide everything on the untouched tree, then remove: the outcome must not depend on
+    # the order elements come in (a removed teaser box would shrink its container's text).
+    page_text = _article_text(tree)
+    doomed = [el for el in doomed if not _holds_article(el, page_text)]
     removed = 0
     for el in doomed:
-        if el.getparent() is None or _detached(el, tree):
-            continue
-        text = _article_text(el, stop=ARTICLE_TEXT_GUARD)
-        if text >= ARTICLE_TEXT_GUARD:
-            continue
-        if text:
-            if page_text is None:
-                page_text = _article_text(tree)
-            if text >= page_text // 2:
-                continue  # a short story's only container
-        if el.find(".//article") is not None or el.find(".//main") is not None:
-            continue
-        if el.find(".//*[@itemprop='articleBody']") is not None:
-            continue
-        el.drop_tree()
-        removed += 1
+        if not _detached(el, tree):
+            el.drop_tree()
+            removed += 1
     return removed
+
+
+def _holds_article(el: lxml.html.HtmlElement, page_text: int) -> bool:
+    """Never prune the story: enough paragraph text, half the page's, or the article itself."""
+    text = _article_text(el, stop=ARTICLE_TEXT_GUARD)
+    if text >= ARTICLE_TEXT_GUARD or (text and text >= page_text // 2):
+        return True
+    return (
+        el.find(".//article") is not None
+        or el.find(".//main") is not None
+        or el.find(".//*[@itemprop='articleBody']") is not None
+    )
 
 
 def _looks_boilerplate(el: lxml.html.HtmlElement) -> bool:
