@@ -338,3 +338,25 @@ def test_two_concurrent_runs_on_one_state_one_refuses(
         except subprocess.TimeoutExpired:
             first.kill()
     assert first.returncode in (exitcodes.INTERRUPTED, exitcodes.OK, exitcodes.PARTIAL)
+
+
+def test_since_keeps_only_articles_published_after_the_date(
+    first: dict[str, Any], web: Any, registry: Path, tmp_path: Path
+) -> None:
+    name = web.names[1]
+    dated = sorted(
+        (r["published"], r["canonical_url"])
+        for r in records(first["out"])
+        if r["site"] == name and r["published"]
+    )
+    since = dated[len(dated) // 2][0][:10]
+    run = crawl(
+        registry, tmp_path / "out", tmp_path / "state.sqlite", "--since", since, sites=[name]
+    )
+    assert run.code == exitcodes.OK, run.stderr[-3000:]
+    rows = records(tmp_path / "out")
+    assert rows and all(r["published"] is None or r["published"][:10] >= since for r in rows)
+    wanted = {url for published, url in dated if published[:10] >= since}
+    assert wanted <= {r["canonical_url"] for r in rows}
+    assert run.manifest["since"].startswith(since)
+    assert run.manifest["counts"]["skipped_before_since"] > 0
