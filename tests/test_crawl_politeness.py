@@ -11,7 +11,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
@@ -34,8 +34,8 @@ PARAGRAPH = (
 class Site(BaseHTTPRequestHandler):
     """A one-article site whose home page first answers 429 (Retry-After) and then 503."""
 
-    log: list[tuple[str, int, float]] = []
-    script: dict[str, list[tuple[int, dict[str, str]]]] = {}
+    log: ClassVar[list[tuple[str, int, float]]] = []
+    script: ClassVar[dict[str, list[tuple[int, dict[str, str]]]]] = {}
 
     def do_GET(self) -> None:
         base = f"http://127.0.0.1:{self.server.server_address[1]}"
