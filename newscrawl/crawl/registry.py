@@ -6,7 +6,23 @@ unknown keys, wrong types, bad URLs and regexes that do not compile raise
 :class:`~newscrawl.errors.ConfigError` (exit code 2) before anything is fetched.
 
 Entries lean on discovery: ``home`` is the only required URL; feeds and sitemaps are found from
-the home page and robots.txt, so an entry never needs to guess paths.
+the home page and robots.txt, so an entry never needs to guess paths. A full entry::
+
+    name = "maison-daily"                      # required: [a-z0-9._-], unique
+    home = ["https://www.maison-daily.example/"]  # required: one URL or a list
+    domains = ["maison-daily.example"]         # default: the home URLs' hosts (www. dropped);
+                                               # subdomains are included
+    language = "fr"                            # ISO 639-1, a hint for extraction
+    feeds = ["https://www.maison-daily.example/rss"]      # optional, in addition to discovery
+    sitemaps = ["https://www.maison-daily.example/news-sitemap.xml"]  # likewise
+    article_allow = ['/\d{4}/\d{2}/[^/]+/$']  # URL regexes that are articles (beat the shape)
+    article_deny = ['/live/']                  # URL regexes that are never articles
+    follow_deny = ['/boutique/']               # URL regexes never fetched at all
+    boilerplate = ["Lire aussi"]               # site phrases the extractor should drop
+    selectors = { body = "div.article-body" }  # optional CSS hints
+    max_pages = 500                            # this site's request budget per run
+    depth = 2                                  # link hops from the home page
+    notes = "anything"                         # free text, ignored
 """
 
 from __future__ import annotations
