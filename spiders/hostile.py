@@ -13,6 +13,7 @@ truncated              ``DOWNLOAD_FAIL_ON_DATALOSS``               HostileRespon
 timeout (slow drip)    ``DOWNLOAD_TIMEOUT`` (whole download)       HostileResponseMiddleware
 redirect-limit         ``REDIRECT_MAX_TIMES``                      RedirectCounter
 binary-as-html         sniffed here, dropped                       HostileResponseMiddleware
+pathological-markup    sniffed here (linear scan), dropped         HostileResponseMiddleware
 empty-body             dropped                                     HostileResponseMiddleware
 wrong-charset          decoded by extraction anyway                HostileResponseMiddleware
 http-error             ``RETRY_TIMES``, capped ``Retry-After``     HostileResponseMiddleware
@@ -40,7 +41,7 @@ from twisted.internet.error import TimeoutError as TxTimeoutError
 from twisted.web._newclient import ResponseFailed
 
 from newscrawl.crawl.netguard import KIND_SCHEME
-from newscrawl.extract.document import looks_binary
+from newscrawl.extract.document import looks_binary, looks_pathological
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -109,6 +110,9 @@ class HostileResponseMiddleware:
         if looks_binary(body):
             count(self.stats, "binary-as-html")
             raise HostileResponse("binary-as-html", request.url, "binary body served as text/html")
+        if looks_pathological(body):  # before any selector parses it: it would stall the crawl
+            count(self.stats, "pathological-markup")
+            raise HostileResponse("pathological-markup", request.url, "markup built to stall parsers")
         charset = _declared_charset(content_type)
         if charset and not _decodes(body, charset):
             count(self.stats, "wrong-charset")

@@ -56,12 +56,31 @@ def looks_binary(data: bytes) -> bool:
     return bool(head) and controls / len(head) > 0.05
 
 
+_LONG_TAG = re.compile(rb"<[a-zA-Z][^<>]{16384,}>")
+_ATTRIBUTE = re.compile(rb"""[\s"'][^\s=<>"'/]+\s*=""")
+MAX_ATTRIBUTES = 1000  # per element; real pages stay under a few dozen
+
+
+def looks_pathological(data: bytes) -> bool:
+    """True for markup built to stall HTML parsers: an element with thousands of attributes.
+
+    libxml2 (behind lxml, parsel and so Scrapy selectors) checks attributes for duplicates in
+    quadratic time: 100,000 attributes, about 1 MB, take over a minute to parse. Only tags
+    longer than 16 kB are inspected, so the scan is linear and cheap.
+    """
+    return any(
+        len(_ATTRIBUTE.findall(m.group())) > MAX_ATTRIBUTES for m in _LONG_TAG.finditer(data)
+    )
+
+
 def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:
     """Bytes -> (text, encoding used). Raises InputError for binary or empty input."""
     if not data.strip():
         raise InputError("empty page")
     if looks_binary(data):
         raise InputError("binary content, not an HTML page")
+    if looks_pathological(data):
+        raise InputError(f"an element has more than {MAX_ATTRIBUTES} attributes; not a news page")
     for bom, enc in _BOMS:
         if data.startswith(bom):
             return data[len(bom) :].decode(enc, errors="replace"), enc
@@ -71,18 +90,76 @@ def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:
         if codec and codec not in candidates:
             candidates.append(codec)
     for codec in candidates:
+        if codec in _LATIN_SINGLE_BYTE and _is_utf8_beyond_ascii(data):
+            # A latin-1 label on UTF-8 bytes (an old server default): valid multi-byte UTF-8
+            # practically never happens by accident in single-byte text.
+            return _undo_double_utf8(data.decode("utf-8")), "utf-8"
         try:
-            return data.decode(codec), codec
+            text = data.decode(codec)
         except UnicodeDecodeError:
             continue  # declared wrongly (typically utf-8 declared, cp1252 bytes): keep looking
+        return (_undo_double_utf8(text) if codec == "utf-8" else text), codec
     try:
-        return data.decode("utf-8"), "utf-8"
+        return _undo_double_utf8(data.decode("utf-8")), "utf-8"
     except UnicodeDecodeError:
         pass
     detected = _detect(data)
+    if detected in _LATIN_SINGLE_BYTE and detected != "cp1252" and _decodes(data, "cp1252"):
+        # Detectors cannot tell Latin code pages apart on short texts (cp1250 turns "crème"
+        # into "crčme"); windows-1252 is the web's single-byte default (WHATWG).
+        detected = "cp1252"
     if detected:
         return data.decode(detected, errors="replace"), detected
     return data.decode("cp1252", errors="replace"), "cp1252"
+
+
+# Single-byte code pages for Latin script, as ``codecs.lookup(...).name`` spells them.
+_LATIN_SINGLE_BYTE = frozenset(
+    {"cp1252", "latin-1", "iso8859-15", "cp1250", "iso8859-2", "cp1254", "iso8859-9", "cp1257",
+     "iso8859-13", "mac-roman", "cp850", "iso8859-3", "iso8859-4", "iso8859-10", "iso8859-14",
+     "iso8859-16"}
+)  # fmt: skip
+_DOUBLE_UTF8_MARKS = ("Ã", "â€", "Â")
+
+
+def _decodes(data: bytes, codec: str) -> bool:
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _is_utf8_beyond_ascii(data: bytes) -> bool:
+    return not data.isascii() and _decodes(data, "utf-8")
+
+
+def _undo_double_utf8(text: str) -> str:
+    """Repair a page that was UTF-8-encoded twice ("CafÃ©" for "Café"), if the whole page was.
+
+    Only when re-encoding as windows-1252 and decoding as UTF-8 both succeed strictly, which
+    text that merely contains an "Ã" or "â" never survives.
+    """
+    if text.isascii() or not any(mark in text for mark in _DOUBLE_UTF8_MARKS):
+        return text
+    try:
+        return text.encode("cp1252", errors=_C1_BYTES).decode("utf-8")
+    except UnicodeError:
+        return text
+
+
+def _c1_as_bytes(exc: UnicodeError) -> tuple[bytes, int]:
+    """Encode error handler: the five bytes windows-1252 leaves undefined (0x81, 0x8D, 0x8F,
+    0x90, 0x9D) come back from a lenient decode as C1 controls; turn them back into bytes."""
+    if isinstance(exc, UnicodeEncodeError):
+        chunk = exc.object[exc.start : exc.end]
+        if all(0x80 <= ord(c) <= 0x9F for c in chunk):
+            return bytes(ord(c) for c in chunk), exc.end
+    raise exc
+
+
+_C1_BYTES = "newscrawl-c1-bytes"
+codecs.register_error(_C1_BYTES, _c1_as_bytes)
 
 
 def _meta_charset(data: bytes) -> str | None:

@@ -8,7 +8,7 @@ page, robots.txt or the sitemap index, the way a crawler would meet it.
 The cases, by path (``HOSTILE_CASES`` maps each to the stats kind a crawl should report):
 decompression bombs (gzip, deflate, brotli ``Content-Encoding``; a gzipped sitemap), oversized
 pages (announced by Content-Length, or streamed without one), binary bodies served as
-text/html, empty bodies, truncated bodies (Content-Length larger than what is sent), endless
+text/html, markup built to stall HTML parsers, empty bodies, truncated bodies (Content-Length larger than what is sent), endless
 redirects, slow-drip bodies, HTTP errors with and without ``Retry-After``, redirects and links
 to the cloud metadata address and to ``file://``, and XML attacks: billion laughs, external
 entities, an HTML error page as a sitemap, a truncated sitemap, a BOM and whitespace before the
@@ -87,6 +87,7 @@ HOSTILE_CASES: dict[str, str] = {
     "/news/2026/11/huge-page": "hostile/too-large",
     "/news/2026/11/huge-stream": "hostile/too-large",
     "/news/2026/11/binary-as-html": "hostile/binary-as-html",
+    "/news/2026/11/attribute-bomb": "hostile/pathological-markup",
     "/news/2026/11/empty": "hostile/empty-body",
     "/news/2026/11/truncated": "hostile/truncated",
     "/news/2026/11/slow-drip": "hostile/timeout",
@@ -273,6 +274,9 @@ _CASES = {
     "/news/2026/11/binary-as-html": lambda base: Response(
         body=b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 64),
     "/news/2026/11/empty": lambda base: Response(body=b""),
+    # One element with 100,000 attributes (~1 MB): a minute of lxml time if parsed.
+    "/news/2026/11/attribute-bomb": lambda base: Response(
+        body=b"<html><body><div " + b" ".join(b"a%d=x" % i for i in range(100_000)) + b">"),
     "/news/2026/11/truncated": lambda base: Response(
         stream=iter([b"<!DOCTYPE html><html><body><p>" + b"cut " * 2000]),
         headers={"Content-Length": "500000"}),
