@@ -405,3 +405,15 @@ def test_cms_internal_tags_dropped() -> None:
         ],
     }
     assert meta_of(page(jsonld=ld)).tags == ["Luxury"]
+
+
+def test_lead_image_matched_across_wordpress_size_variants_with_french_credit() -> None:
+    html = page(
+        '<meta property="og:image" content="https://cdn.example.fr/uploads/defile-paris-1200x800.jpg">',
+        '<figure><img src="https://cdn.example.fr/uploads/defile-paris-768x512.jpg">'
+        "<figcaption>Le défilé au Palais de Tokyo. Photo : Jean Dupont</figcaption></figure>",
+        lang="fr",
+    )
+    image = meta_of(html).image
+    assert image is not None
+    assert (image.caption, image.credit) == ("Le défilé au Palais de Tokyo.", "Jean Dupont")

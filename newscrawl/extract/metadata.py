@@ -817,18 +817,24 @@ def _image(doc: Document, ld: _JsonLd, main: dict[str, Any] | None) -> Image | N
     return Image(url=url, caption=_clean(caption), credit=_clean(credit))
 
 
+_CREDIT_LABEL = (
+    r"(?:©|\(c\)|(?:photo|foto|image|imagen|immagine|bild|crédit|credit|fotografía|fotografia)s?\s*:|"
+    r"photo\s*©|cortesía\s+de|cortesía|courtesy\s+of|courtesy|per\s+gentile\s+concessione\s+di)"
+)
 _CREDIT_IN_CAPTION = re.compile(
-    r"\s*(?:\(|\[)?\s*(?:©|\(c\)|photo:|foto:|image:|imagen:|immagine:|bild:|photo\s*©|credit:|crédit\s*:|"
-    r"cortesía|courtesy|courtesy of)\s*(?P<credit>[^()\[\]]{2,80}?)\s*(?:\)|\])?\s*$",
+    r"\s*(?:\(|\[)?\s*" + _CREDIT_LABEL + r"\s*(?P<credit>[^()\[\]]{2,80}?)\s*(?:\)|\])?\s*$",
     re.I,
 )
+_CREDIT_PREFIX = re.compile(r"^" + _CREDIT_LABEL + r"\s*", re.I)
+_SIZE_SUFFIX = re.compile(r"-\d{2,5}x\d{2,5}$")  # WordPress "look-12-1200x800.jpg"
 
 
 def _figure_text(doc: Document, image_url: str) -> tuple[str | None, str | None]:
     """Caption and credit of the <figure> showing the lead image (matched by file name). A figure
     that shows another image says nothing about the lead image, so there is no fallback."""
     parts = _split(image_url)
-    stem = parts.path.rsplit("/", 1)[-1].rsplit(".", 1)[0][:40] if parts else ""
+    stem = parts.path.rsplit("/", 1)[-1].rsplit(".", 1)[0] if parts else ""
+    stem = _SIZE_SUFFIX.sub("", stem)[:40]
     figures = doc.tree.xpath("//figure[.//figcaption]")
     chosen = None
     for fig in figures[:20]:
@@ -861,7 +867,5 @@ def _figure_text(doc: Document, image_url: str) -> tuple[str | None, str | None]
             credit = m.group("credit").strip()
             text = text[: m.start()].strip(" |-–")
     if credit:
-        credit = re.sub(
-            r"^(?:©|\(c\)|photo:|foto:|image:|credit:|crédit\s*:)\s*", "", credit, flags=re.I
-        ).strip()
+        credit = _CREDIT_PREFIX.sub("", credit).strip()
     return text or None, credit or None
