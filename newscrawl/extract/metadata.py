@@ -817,12 +817,18 @@ def _image(doc: Document, ld: _JsonLd, main: dict[str, Any] | None) -> Image | N
     return Image(url=url, caption=_clean(caption), credit=_clean(credit))
 
 
+# Labels dropped from a credit ("Photo: X" -> "X"); courtesy phrasing is kept, it carries meaning.
 _CREDIT_LABEL = (
     r"(?:©|\(c\)|(?:photo|foto|image|imagen|immagine|bild|crédit|credit|fotografía|fotografia)s?\s*:|"
-    r"photo\s*©|cortesía\s+de|cortesía|courtesy\s+of|courtesy|per\s+gentile\s+concessione\s+di)"
+    r"photo\s*©)"
 )
+_COURTESY = r"(?:cortesía(?:\s+de)?|courtesy(?:\s+of)?|per\s+gentile\s+concessione\s+di)\s"
 _CREDIT_IN_CAPTION = re.compile(
-    r"\s*(?:\(|\[)?\s*" + _CREDIT_LABEL + r"\s*(?P<credit>[^()\[\]]{2,80}?)\s*(?:\)|\])?\s*$",
+    r"\s*(?:\(|\[)?\s*(?:"
+    + _CREDIT_LABEL
+    + r"\s*(?P<credit>[^()\[\]]{2,80}?)|(?P<courtesy>"
+    + _COURTESY
+    + r"[^()\[\]]{2,80}?))\s*(?:\)|\])?\s*$",
     re.I,
 )
 _CREDIT_PREFIX = re.compile(r"^" + _CREDIT_LABEL + r"\s*", re.I)
@@ -864,7 +870,7 @@ def _figure_text(doc: Document, image_url: str) -> tuple[str | None, str | None]
     else:
         m = _CREDIT_IN_CAPTION.search(text)
         if m:
-            credit = m.group("credit").strip()
+            credit = (m.group("credit") or m.group("courtesy")).strip()
             text = text[: m.start()].strip(" |-–")
     if credit:
         credit = _CREDIT_PREFIX.sub("", credit).strip()
