@@ -2,14 +2,16 @@
 
 Signals, all general (no site rules):
 
-* **running text**: paragraphs of prose (>= 30 words, not list items) in the extracted body.
-  Three of them (or two and 150+ words) is what an article has and a teaser list does not.
+* **running text**: prose paragraphs in the extracted body (12+ words ending like a sentence,
+  not list items); three of them with 80+ words between them, or 250+ prose words, is what an
+  article has. Teaser blurbs read as prose too, which is why teasers are counted as well.
 * **structured data**: a JSON-LD article about the page, ``og:type=article`` vs ``website``;
   ``CollectionPage``/``ItemList``/``SearchResultsPage``, ``ImageGallery``, ``VideoObject``.
 * **URL shape**: ``/tag/``, ``/category/``, ``/page/2``, ``?page=``, ``/gallery/``, ``/video/``,
   ``/brands/``, the home page, in the languages we crawl.
-* **page structure**: headline links (``h2``/``h3`` holding a link: one per teaser),
-  ``<article>`` blocks, images in the content, a video player, long link lists.
+* **page structure**: teasers (``h2``/``h3`` headline links, ``<article>`` blocks, list items
+  with a headline link and a blurb, link blocks the body step dropped), images and captions in
+  the content, a video player, links in lists outside the navigation.
 
 The cost of mistakes is lopsided: an article lost as "listing" is data lost, a listing kept as
 an article is one junk record that dedup and length filters catch. So running text together with
@@ -30,9 +32,8 @@ from newscrawl.extract.document import Document
 from newscrawl.extract.metadata import Metadata
 from newscrawl.record import PageType
 
-PROSE_WORDS = (
-    12  # shorter paragraphs are labels, headings, captions; news prose is often 1 sentence
-)
+# Shorter paragraphs are labels, headings, captions; news prose is often one sentence.
+PROSE_WORDS = 12
 MIN_ARTICLE_WORDS = 80  # a short news brief with article metadata is still an article
 SHORT_ARTICLE_WORDS = 120  # ...and with this much text it is one even next to a video/gallery
 
@@ -127,6 +128,9 @@ def classify_page(doc: Document, meta: Metadata, body: Body) -> PageType:
 
 
 def decide(s: PageSignals) -> PageType:
+    """The rules, most decisive first: running text, then the non-article kinds by their own
+    evidence (home, video, gallery, tag/listing/directory hints with teasers), then short
+    articles, and ``other`` for what is left (contact pages, errors, empty shells)."""
     hint = s.ld_hint or s.url_hint
     if s.ld_hint is PageType.LISTING and s.url_hint in (PageType.TAG, PageType.DIRECTORY):
         hint = s.url_hint  # a CollectionPage under /tag/ is a tag page
