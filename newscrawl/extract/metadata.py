@@ -4,8 +4,10 @@ Each field is read from the most reliable source that has it, in this order of t
 JSON-LD (the article object; ``@graph`` and ``@id`` references resolved) > microdata
 (``itemprop``) > meta tags (OpenGraph ``article:``, Dublin Core, parsely, sailthru) > the visible
 page (h1, byline, date next to the headline) > the URL (dates only) > htmldate (dates only, last
-resort, it is slow). Dates keep the page's precision and offset (see ``dates``); a date after the
-fetch time is discarded and the next source tried.
+resort: it only runs when all else is silent). Dates keep the page's precision and offset (see
+``dates``); a date after the fetch time is discarded and the next source tried. When the chosen
+structured date is vague (naive time, or a day only) and another tag on the page states the
+same moment precisely, the precise form is taken: the page then does state its zone.
 
 ``published`` <= ``modified``: when a page's modification date is earlier than its publication
 date, the modification date is dropped (``modified`` = None). Publication dates are what analysts
