@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newscrawl.extract import dates
 
@@ -147,3 +149,20 @@ def test_named_zones(text: str, lang: str, iso: str) -> None:
 def test_today_yesterday_with_a_clock_time(text: str, lang: str, iso: str) -> None:
     value = dates.parse_text(text, lang, FETCHED)
     assert value is not None and value.iso == iso
+
+
+@given(
+    st.datetimes(min_value=datetime(1990, 1, 1), max_value=datetime(2100, 1, 1)),
+    st.one_of(
+        st.none(),
+        st.integers(min_value=-14 * 60, max_value=14 * 60).map(
+            lambda m: timezone(timedelta(minutes=m))
+        ),
+    ),
+)
+def test_iso_round_trip_keeps_offset_or_naivety(moment: datetime, zone: timezone | None) -> None:
+    dt = moment.replace(tzinfo=zone)
+    value = dates.parse_iso(dt.isoformat())
+    assert value is not None
+    assert value.iso == dt.replace(microsecond=0).isoformat(timespec="seconds")
+    assert value.naive is (zone is None)
