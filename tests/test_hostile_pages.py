@@ -84,3 +84,14 @@ def test_long_but_ordinary_tags_are_not_pathological() -> None:
     few_attrs = b"<div " + b" ".join(b"data-k%d=v" % i for i in range(MAX_ATTRIBUTES // 2)) + b">"
     for markup in (data_uri, svg_path, few_attrs):
         assert not looks_pathological(b"<html><body>" + markup + b"</body></html>")
+
+
+@pytest.mark.parametrize("control", ["\x01", "\x08", "\x0b", "\x0c", "\x1f", "\ufffe"])
+def test_control_characters_in_text_do_not_break_extraction(control: str) -> None:
+    """Found by tests/test_fuzz.py: a stray C0 control made lxml raise deep in boilerplate removal."""
+    page = (
+        f"<html><body><article><h1>Title{control}</h1><p>{TEXT}{control}</p></article>"
+        f"<footer>Footer</footer>{control} tail</body></html>"
+    )
+    record = extract(page.encode("utf-8"), "https://news.example/a").record
+    assert control not in record.body and control not in (record.title or "")

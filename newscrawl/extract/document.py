@@ -56,6 +56,7 @@ def looks_binary(data: bytes) -> bool:
     return bool(head) and controls / len(head) > 0.05
 
 
+_XML_INCOMPATIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LONG_TAG = re.compile(rb"<[a-zA-Z][^<>]{16384,}>")
 _ATTRIBUTE = re.compile(rb"""[\s"'][^\s=<>"'/]+\s*=""")
 MAX_ATTRIBUTES = 1000  # per element; real pages stay under a few dozen
@@ -201,6 +202,9 @@ class Document:
             raise InputError("binary content, not an HTML page")
         if len(text) > MAX_HTML_BYTES:
             text = text[:MAX_HTML_BYTES]
+        # lxml's HTML parser keeps C0 controls in text, then refuses them as soon as any step
+        # assigns that text again (``drop_tree``, trafilatura): remove them once, here.
+        text = _XML_INCOMPATIBLE.sub("", text)
         tree = _parse_tree(text)
         doc = cls(url=url, html=text, encoding=used, tree=tree)
         doc.jsonld = list(_jsonld_objects(tree))
