@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-import pytest
+import re
 
-from newscrawl.extract.authors import clean_authors
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from newscrawl.extract.authors import clean_authors, looks_like_name
 
 
 @pytest.mark.parametrize(
@@ -56,3 +60,19 @@ def test_deduplicated_across_sources_case_and_accent_insensitively() -> None:
 def test_single_word_names_only_from_structured_sources() -> None:
     assert clean_authors(["Zendaya"]) == []
     assert clean_authors(["Zendaya"], allow_single=True) == ["Zendaya"]
+
+
+BYLINE_PARTS = st.sampled_from(
+    ["By", "Por", "Di", "Par", "Von", "Jane Doe", "María López", "and", "y", "e", "et", "und", ",",
+     "|", "Senior Editor", "21 March 2024", "@jane", "https://x.com/a", "Redacción", "AFP", "JOHN SMITH"]
+)  # fmt: skip
+
+
+@given(st.lists(st.one_of(BYLINE_PARTS, st.text(max_size=12)), max_size=10).map(" ".join))
+def test_whatever_the_byline_only_clean_names_come_out(byline: str) -> None:
+    names = clean_authors([byline])
+    assert len({n.casefold() for n in names}) == len(names)
+    for name in names:
+        assert looks_like_name(name)
+        assert not re.match(r"(?i)(by|por|par|von)\s", name)
+        assert not re.search(r"\d|https?://|@|\s(and|und|et)\s", name)
