@@ -1,4 +1,4 @@
-"""Text views of an article used by dedup: tokens, content stems, sentences, numbers, names, quotes.
+"""Text views of an article used by dedup: content stems, sentences, numbers, names, quotes.
 
 Everything here is language-light on purpose: copies are recognised across outlets writing in
 English, Spanish, Italian, French, German, Portuguese and Russian, and nothing may download a
@@ -7,24 +7,30 @@ cut to their first :data:`STEM_LEN` characters — a crude lemmatiser that makes
 "campaign", "children's" / "children" and Russian case endings meet, which is what a paraphrase
 or a machine translation back into English mostly changes.
 
-Token ids are 64-bit xxhash values (stable across processes and machines, so they can be stored),
-cached per process because news vocabulary is Zipfian.
+Speed matters (the index must beat a plain MinHash baseline several times over while doing much
+more), so tokens are hashed with numpy, not one Python call per token: each sentence's words are
+found with one regex call, the words of a whole article go into one fixed-width unicode array,
+and stems, stopword tests, capitalisation and ids are computed column-wise on its code points.
+Ids are 63-bit, stable across processes and machines (they are stored in the index).
 """
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass
 
 import numpy as np
 import xxhash
 
 STEM_LEN = 5
+NAME_LEN = 7
+_WIDTH = 7  # code points kept per token (stems use 5, name keys 7)
 
-_WORD = re.compile(r"[^\W_]+(?:['’][^\W_]+)?", re.UNICODE)
-_NUMBER = re.compile(r"(?<![\w.,])\d[\d.,]*\d|(?<![\w.,])\d")
-_SENT_SPLIT = re.compile(r"(?<=[.!?…])[\"”»’)]*\s+(?=[\"“«‘(]?[A-ZÀ-ÖØ-ÞА-ЯЁ0-9])")
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_NUMBER = re.compile(r"\d[\d.,]*\d|\d")
+_SENT_SPLIT = re.compile(r"(?<=[.!?…])[\"”»'’)]*\s+(?=[\"“«‘(]?[A-ZÀ-ÖØ-ÞА-ЯЁ0-9])")
 _QUOTE = re.compile(r"[“«„\"]([^”»“\"]{12,})[”»“\"]")
 
 # Function words of the languages the crawl covers. Small on purpose: only words that carry no
@@ -53,56 +59,64 @@ mais mas também
 """
 STOPWORDS: frozenset[str] = frozenset(_STOPWORDS_TEXT.split())
 
-_hash_cache: dict[str, int] = {}
-_HASH_CACHE_MAX = 500_000
+_GERMAN_MARKERS = frozenset(["der", "die", "das", "und", "ist", "nicht", "mit", "sich", "auch", "dem", "des", "ein", "eine", "einen", "wird", "werden"])
+_TRIVIAL_NUMBERS = frozenset("0123456789")
+MIN_SENT_STEMS = 4
+
+_MASK63 = np.uint64((1 << 63) - 1)
+_POS_MULT = (np.random.default_rng(1234).integers(1, 2**63, size=_WIDTH, dtype=np.uint64)
+             * np.uint64(2) + np.uint64(1))
 
 
-def token_hash(token: str) -> int:
-    """Stable 63-bit id of a token (cached; the cache is cleared when it grows too large)."""
-    h = _hash_cache.get(token)
-    if h is None:
-        if len(_hash_cache) >= _HASH_CACHE_MAX:
-            _hash_cache.clear()
-        h = xxhash.xxh64_intdigest(token.encode("utf-8")) >> 1
-        _hash_cache[token] = h
-    return h
+def _mix(x: np.ndarray) -> np.ndarray:
+    """splitmix64 finaliser: turns the linear code-point hash into well-spread 63-bit ids."""
+    with np.errstate(over="ignore"):
+        x = x ^ (x >> np.uint64(30))
+        x = x * np.uint64(0xBF58476D1CE4E5B9)
+        x = x ^ (x >> np.uint64(27))
+        x = x * np.uint64(0x94D049BB133111EB)
+        x = x ^ (x >> np.uint64(31))
+    return x & _MASK63
 
 
-def normalise(text: str) -> str:
-    """Unicode-normalised, lowercased text (quotes and apostrophes unified)."""
-    text = unicodedata.normalize("NFKC", text)
-    return text.replace("’", "'").replace("‘", "'").lower()
+_ZERO = frozenset((0,))
 
 
-def words(text: str) -> list[str]:
-    """Lowercased word tokens."""
-    return _WORD.findall(normalise(text))
+def _code_hashes(codes: np.ndarray) -> tuple[None, np.ndarray, np.ndarray]:
+    """(unused, stem, name-key) ids from one product matrix over the first NAME_LEN code points."""
+    with np.errstate(over="ignore"):
+        prod = codes[:, :NAME_LEN].astype(np.uint64) * _POS_MULT[None, :NAME_LEN]
+        stem = prod[:, :STEM_LEN].sum(axis=1, dtype=np.uint64)
+        name = stem + prod[:, STEM_LEN:].sum(axis=1, dtype=np.uint64)
+    return None, _mix(stem), _mix(name)
 
 
-def stems(tokens: list[str]) -> list[str]:
-    """Content stems: stopwords and 1-letter tokens dropped, each cut to STEM_LEN characters."""
-    out = []
-    for t in tokens:
-        if len(t) < 2 or t in STOPWORDS:
-            continue
-        if "'" in t:  # children's -> children, l'azienda -> azienda
-            head, _, tail = t.partition("'")
-            t = tail if len(head) <= 2 else head
-            if len(t) < 2 or t in STOPWORDS:
-                continue
-        out.append(t[:STEM_LEN])
-    return out
+def _codes(tokens: list[str]) -> np.ndarray:
+    arr = np.array(tokens, dtype=f"<U{_WIDTH}") if tokens else np.zeros(0, dtype=f"<U{_WIDTH}")
+    return arr.view(np.uint32).reshape(len(tokens), _WIDTH)
 
 
-def stem_ids(text: str) -> list[int]:
-    """Content-stem ids of a text, in order."""
-    return [token_hash(s) for s in stems(words(text))]
+def _word_keys(words: list[str]) -> np.ndarray:
+    """Sorted lookup keys of a word list: see :func:`_lookup_key`."""
+    codes = _codes(words)
+    _, stem, _ = _code_hashes(codes)
+    return np.sort(_lookup_key(stem, np.fromiter(map(len, words), dtype=np.int64, count=len(words))))
+
+
+def _lookup_key(stem: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Word identity for function-word tests: 5-letter stem id plus length. (No content word
+    shares both with a listed function word; full-word hashing would cost twice as much.)"""
+    return stem ^ length.astype(np.uint64)
+
+
+_STOP_KEYS = _word_keys(sorted(STOPWORDS))
+_GERMAN_KEYS = _word_keys(sorted(_GERMAN_MARKERS))
 
 
 def split_sentences(body: str) -> list[str]:
-    """Sentences of a body (paragraph breaks always end a sentence)."""
+    """Sentences of a body (line breaks always end a sentence); used for display and tests."""
     out: list[str] = []
-    for para in re.split(r"\n\s*\n|\n", body):
+    for para in body.splitlines():
         para = para.strip()
         if para:
             out.extend(s for s in _SENT_SPLIT.split(para) if s.strip())
@@ -113,19 +127,15 @@ def numbers(text: str) -> set[str]:
     """Numbers as written without thousands separators ("55,000" and "55.000" -> "55000")."""
     out = set()
     for m in _NUMBER.findall(text):
-        digits = re.sub(r"[.,](?=\d{3}\b)", "", m)
-        out.add(digits.replace(",", "."))
+        if len(m) > 3:
+            m = re.sub(r"[.,](?=\d{3}\b)", "", m)
+        out.add(m.replace(",", "."))
     return out
 
 
 def quotes(text: str) -> list[str]:
     """Quoted passages (at least 12 characters), the material independent write-ups share."""
     return [m.group(1) for m in _QUOTE.finditer(text)]
-
-
-def normalised_body_hash(body: str) -> int:
-    """Hash of the body's word sequence: equal for reposts that differ only in spacing/case/punctuation."""
-    return xxhash.xxh64_intdigest(" ".join(words(body)).encode("utf-8")) >> 1
 
 
 @dataclass(slots=True)
@@ -141,83 +151,187 @@ class TextFeatures:
     """
 
     title: frozenset[int]
-    stems: np.ndarray  # unique content-stem ids of title+body, names included (uint64)
+    stems: np.ndarray  # content-stem ids of title+body, names included, with repeats (uint64)
     stem_count: int  # content stems in the body, with repeats
     sentences: list[frozenset[int]]
     narrative: list[bool]
     numbers: frozenset[str]
-    names: frozenset[str]
+    names: frozenset[int]
     body_hash: int = 0
 
 
-MIN_SENT_STEMS = 4
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).replace("’", "'").replace("‘", "'")
 
 
-def _stem(token: str) -> str | None:
-    """Content stem of a lowercased token, or None for stopwords and 1-letter tokens."""
-    if len(token) < 2 or token in STOPWORDS:
-        return None
-    if "'" in token:  # children's -> children, l'azienda -> azienda
-        head, _, tail = token.partition("'")
-        token = tail if len(head) <= 2 else head
-        if len(token) < 2 or token in STOPWORDS:
-            return None
-    return token[:STEM_LEN]
+def normalised_body_hash(body: str) -> int:
+    """Hash of the body's word sequence: equal for reposts differing only in spacing/case/punctuation."""
+    return xxhash.xxh64_intdigest(" ".join(_cut(_normalise(body).lower())).encode("utf-8")) >> 1
 
 
 def features(title: str | None, body: str) -> TextFeatures:
-    """Compute the text features of one article in one pass over its sentences."""
-    body = unicodedata.normalize("NFKC", body).replace("’", "'").replace("‘", "'")
-    sents = split_sentences(body)
-    tokenised = [_WORD.findall(s) for s in sents]
-    # Languages that capitalise every noun (German) would lose their wording to the name rule.
-    # German capitalises every noun: there a capital says nothing about names.
-    low_tokens = [t.lower() for toks in tokenised for t in toks]
-    german = sum(1 for t in low_tokens if t in _GERMAN_MARKERS)
-    names_are_caps = german < 0.04 * max(1, len(low_tokens))
-    th = token_hash
-    all_ids: list[int] = []
-    sent_sets: list[frozenset[int]] = []
-    narrative: list[bool] = []
-    name_set: set[str] = set()
-    for s, toks in zip(sents, tokenised, strict=True):
-        wording: list[int] = []
-        for k, tok in enumerate(toks):
-            low = tok.lower()
-            st = _stem(low)
-            if st is None:
-                continue
-            h = th(st)
-            all_ids.append(h)
-            if tok[0].isdigit():
-                continue
-            if k and tok[0].isupper():
-                name_set.add(low[: STEM_LEN + 2])
-                if names_are_caps:
-                    continue
-            wording.append(h)
-        ws = frozenset(wording)
-        if len(ws) < MIN_SENT_STEMS:
+    """Text features of one article (see :func:`features_batch`)."""
+    return features_batch([(title, body)])[0]
+
+
+
+
+def _member(ids: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
+    pos = np.searchsorted(sorted_set, ids).clip(max=len(sorted_set) - 1)
+    return sorted_set[pos] == ids
+
+
+# Mark tokens (single control characters, so never content): sentence end, quotation mark,
+# line break, start of a document, end of its title.
+_SENT_END, _QMARK, _LINE, _DOC, _TITLE_END = "\x01", "\x02", "\x03", "\x04", "\x05"
+_PUNCT = "!#$%&()*+,-./:;<=>?@[\\]^_`{|}~–—…·•€£¥©®™‘’‚‛′″"
+# One-character mappings keep str.translate on its fast path; the markers are then padded with
+# spaces by str.replace so that split() makes them tokens of their own.
+_TRANSLATE = str.maketrans({**{c: " " for c in _PUNCT},
+                            **{c: _SENT_END for c in ".!?…"},
+                            **{c: _QMARK for c in "\"“”«»„"}})
+_ABBREVIATIONS = frozenset(["mr", "mrs", "ms", "dr", "st", "jr", "sr", "no", "vs", "inc", "co", "corp", "ltd", "gen", "gov", "sen", "rep", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"])
+_ABBREV_KEYS = _word_keys(sorted(_ABBREVIATIONS))
+
+
+def _cut(text: str) -> list[str]:
+    return text.translate(_TRANSLATE).replace(_SENT_END, f" {_SENT_END} ").replace(_QMARK, f" {_QMARK} ").split()
+
+
+def stem_ids(text: str) -> np.ndarray:
+    """Content-stem ids of a short text (a title), in order."""
+    low = [t for t in _cut(_normalise(text).lower()) if len(t) > 1 or t.isalnum()]
+    if not low:
+        return np.zeros(0, dtype=np.uint64)
+    codes = _codes(low)
+    _, stem, _ = _code_hashes(codes)
+    key = _lookup_key(stem, np.fromiter(map(len, low), dtype=np.int64, count=len(low)))
+    return stem[(codes[:, 1] != 0) & ~_member(key, _STOP_KEYS)]
+
+
+def _merge_numbers(tokens: list[str]) -> set[str]:
+    """Numbers from consecutive digit tokens: "55", "000" (from "55,000") -> "55000"."""
+    out: set[str] = set()
+    cur = ""
+    for t in tokens:
+        if cur and len(t) == 3 and t.isdigit():
+            cur += t
             continue
-        sent_sets.append(ws)
-        if '"' in s or "“" in s or "«" in s:
-            quoted = sum(len(q) for q in quotes(s))
-            narrative.append(quoted < 0.5 * len(s))
-        else:
-            narrative.append(True)
-    title_ids = frozenset(stem_ids(title or ""))
-    uniq = np.fromiter(set(all_ids) | title_ids, dtype=np.uint64)
-    return TextFeatures(
-        title=title_ids,
-        stems=uniq,
-        stem_count=len(all_ids),
-        sentences=sent_sets,
-        narrative=narrative,
-        numbers=frozenset(n for n in numbers(body) if n not in _TRIVIAL_NUMBERS),
-        names=frozenset(name_set),
-        body_hash=normalised_body_hash(body),
-    )
+        if cur:
+            out.add(cur)
+        cur = t if t[:1].isdigit() else ""
+    if cur:
+        out.add(cur)
+    return out - _TRIVIAL_NUMBERS
 
 
-_TRIVIAL_NUMBERS = frozenset("0123456789")
-_GERMAN_MARKERS = frozenset("der die das und ist nicht mit sich auch dem des ein eine einen wird werden".split())
+def features_batch(docs: list[tuple[str | None, str]]) -> list[TextFeatures]:
+    """Text features of many articles at once.
+
+    Python only cuts each text into tokens (C-level ``translate``/``split``, with sentence-end,
+    quotation, line and document marks as tokens of their own); everything per token — stems,
+    stopword tests, capitalisation, sentence boundaries (".!?" before a capital, not after a
+    single letter or a common abbreviation; every line break), quotation spans — is column-wise
+    numpy over the whole batch. Python then builds one small set per sentence.
+    """
+    cased: list[str] = []
+    for title, body in docs:
+        cased.append(_DOC)
+        cased.extend(_cut(_normalise(title or "")))
+        cased.append(_TITLE_END)
+        cased.extend(_cut(_normalise(body).replace("\n", f" {_LINE} ")))
+    cased.append(_DOC)
+    low = " ".join(cased).lower().split()
+    if len(low) != len(cased):
+        low = [t.lower() for t in cased]
+    n = len(cased)
+    codes = _codes(low)
+    _, stem, name_id = _code_hashes(codes)
+    key = _lookup_key(stem, np.fromiter(map(len, low), dtype=np.int64, count=n))
+    lead = codes[:, 0]
+    multi = codes[:, 1] != 0
+    is_mark = (lead <= 5) & ~multi
+    content = multi & ~_member(key, _STOP_KEYS)
+    cap = np.array(cased, dtype="<U1").view(np.uint32) != lead
+    digit = (lead >= 48) & (lead <= 57)
+
+    is_word = ~is_mark
+    words_idx = np.flatnonzero(is_word)
+    # For each word, which marks lie between it and the previous word?
+    hard_c = np.cumsum(is_mark & (lead >= 3))  # line break, document start, title end
+    end_c = np.cumsum(is_mark & (lead == 1))  # . ! ?
+    prev_w = np.empty_like(words_idx)
+    prev_w[0:1] = 0
+    prev_w[1:] = words_idx[:-1]
+    hard = hard_c[words_idx] > hard_c[prev_w]
+    soft = ((end_c[words_idx] > end_c[prev_w]) & cap[words_idx] & multi[prev_w]
+            & ~_member(key[prev_w], _ABBREV_KEYS))
+    starts = np.zeros(n, dtype=bool)
+    starts[words_idx] = hard | soft
+    sent_id = np.cumsum(starts)  # sentence number of every token
+    # quotation: inside when an odd number of quote marks precede the word within its line
+    q = np.cumsum(is_mark & (lead == 2))
+    line_start_q = np.maximum.accumulate(np.where(is_mark & (lead >= 3), q, 0))
+    inside = ((q - line_start_q) % 2 == 1) & is_word
+    opener = starts  # first word of a sentence: capitalised for grammar, not a name
+    namecand = content & cap & ~opener & ~digit
+
+    sid = sent_id[words_idx]
+    sent_first = np.flatnonzero(np.diff(sid, prepend=-1))  # positions in words_idx
+    sent_len = np.diff(np.append(sent_first, len(words_idx)))
+    sent_quoted = np.add.reduceat(inside[words_idx], sent_first) if len(sent_first) else np.zeros(0)
+    sent_tok_start = words_idx[sent_first] if len(sent_first) else np.zeros(0, dtype=np.int64)
+    sent_tok_end = np.append(sent_tok_start[1:], n)
+
+    doc_pos = np.flatnonzero(lead == 4)[:-1] if n else np.zeros(0, dtype=np.int64)
+    doc_pos = doc_pos[~multi[doc_pos]]
+    title_end = np.flatnonzero(is_mark & (lead == 5))
+    # sentences belonging to each doc: those starting between its title end and the next doc mark
+    doc_bounds = np.append(doc_pos, n)
+    first_sent = np.searchsorted(sent_tok_start, title_end, side="left")
+    last_sent = np.searchsorted(sent_tok_start, doc_bounds[1:], side="left")
+
+    zero = np.zeros(1, dtype=np.int64)
+    c_content = np.concatenate([zero, np.cumsum(content)]).tolist()
+    c_names = np.concatenate([zero, np.cumsum(namecand)]).tolist()
+    c_german = np.concatenate([zero, np.cumsum(_member(key, _GERMAN_KEYS))]).tolist()
+    c_words = np.concatenate([zero, np.cumsum(is_word)]).tolist()
+    stems_f = stem[content]
+    names_f = name_id[namecand]
+    word_any = np.where(content & ~digit, stem, np.uint64(0)).tolist()
+    word_no_names = np.where(content & ~digit & ~namecand, stem, np.uint64(0)).tolist()
+    digit_pos = np.flatnonzero(digit & is_word)
+    digit_l = digit_pos.tolist()
+    starts_l = sent_tok_start.tolist()
+    ends_l = sent_tok_end.tolist()
+    quoted_l = (sent_quoted * 2 > sent_len).tolist()
+    fs, ls = first_sent.tolist(), last_sent.tolist()
+    dp, te, db = doc_pos.tolist(), title_end.tolist(), doc_bounds.tolist()
+
+    out: list[TextFeatures] = []
+    for d in range(len(docs)):
+        t0, b0, b1 = dp[d], te[d], db[d + 1]
+        n_words = c_words[b1] - c_words[b0]
+        names_are_caps = c_german[b1] - c_german[b0] < 0.04 * max(1, n_words)
+        wl = word_no_names if names_are_caps else word_any
+        title_ids = stems_f[c_content[t0]:c_content[b0]]
+        body_stems = stems_f[c_content[b0]:c_content[b1]]
+        sent_sets: list[frozenset[int]] = []
+        narrative: list[bool] = []
+        for k in range(fs[d], ls[d]):
+            ws = frozenset(wl[starts_l[k]:ends_l[k]]) - _ZERO
+            if len(ws) >= MIN_SENT_STEMS:
+                sent_sets.append(ws)
+                narrative.append(not quoted_l[k])
+        lo, hi = bisect_left(digit_l, b0), bisect_left(digit_l, b1)
+        out.append(TextFeatures(
+            title=frozenset(title_ids.tolist()),
+            stems=np.concatenate([body_stems, title_ids]),
+            stem_count=int(body_stems.size),
+            sentences=sent_sets,
+            narrative=narrative,
+            numbers=frozenset(_merge_numbers([low[i] for i in digit_l[lo:hi]])),
+            names=frozenset(names_f[c_names[b0]:c_names[b1]].tolist()),
+            body_hash=xxhash.xxh64_intdigest(codes[b0:b1].tobytes()) >> 1,
+        ))
+    return out

@@ -37,7 +37,7 @@ MIN_SHARED_IN_SENT = 3
 # separates a reworded copy (own sentences match) from an independent write-up (only quotes,
 # names and numbers match). Missing numbers/names/title evidence takes a neutral 0.5.
 WEIGHTS = {"aligned": 0.55, "containment": 0.25, "numbers": 0.07, "names": 0.08, "title": 0.05}
-COPY_THRESHOLD = 0.60
+COPY_THRESHOLD = 0.62
 # Without at least this much narrative alignment no amount of agreeing facts makes a copy.
 MIN_ALIGNED = 0.30
 # Story level (same event, independent articles): looser, and kept apart from copies.
@@ -97,9 +97,9 @@ def evidence(a: TextFeatures, b: TextFeatures) -> Evidence:
     """Evidence for the copy relation between two articles (symmetric)."""
     short, long = (a, b) if (a.stem_count, a.body_hash) <= (b.stem_count, b.body_hash) else (b, a)
     aligned, aligned_all = _align(short, long)
-    if len(short.stems):
-        common = np.intersect1d(short.stems, long.stems, assume_unique=True).size
-        containment = common / len(short.stems)
+    s_stems, l_stems = np.unique(short.stems), np.unique(long.stems)
+    if len(s_stems):
+        containment = np.intersect1d(s_stems, l_stems, assume_unique=True).size / len(s_stems)
     else:
         containment = 0.0
     title = None
