@@ -176,6 +176,9 @@ def _decamel(value: str) -> str:
 
 # Attribute values come back as strings, so elements are only materialised for the few hits.
 _ATTRIBUTE_VALUES = lxml.etree.XPath("|".join(f"//@{a}" for a in TOKEN_ATTRIBUTES))
+_CONTAINS_ARTICLE = lxml.etree.XPath(
+    "boolean(descendant::article or descendant::main or descendant::*[@itemprop='articleBody'])"
+)
 _ROLE_AND_TAGS = lxml.etree.XPath("//*[@role]|" + "|".join(f"//{t}" for t in DROP_TAGS))
 
 
@@ -190,12 +193,9 @@ def prune_boilerplate_nodes(tree: lxml.html.HtmlElement) -> int:
     # the order elements come in (a removed teaser box would shrink its container's text).
     page_text = _article_text(tree)
     doomed = [el for el in doomed if not _holds_article(el, page_text)]
-    removed = 0
     for el in doomed:
-        if not _detached(el, tree):
-            el.drop_tree()
-            removed += 1
-    return removed
+        el.drop_tree()  # harmless on an element inside an already dropped subtree
+    return len(doomed)
 
 
 def _holds_article(el: lxml.html.HtmlElement, page_text: int) -> bool:
@@ -203,11 +203,7 @@ def _holds_article(el: lxml.html.HtmlElement, page_text: int) -> bool:
     text = _article_text(el, stop=ARTICLE_TEXT_GUARD)
     if text >= ARTICLE_TEXT_GUARD or (text and text >= page_text // 2):
         return True
-    return (
-        el.find(".//article") is not None
-        or el.find(".//main") is not None
-        or el.find(".//*[@itemprop='articleBody']") is not None
-    )
+    return bool(_CONTAINS_ARTICLE(el))
 
 
 def _looks_boilerplate(el: lxml.html.HtmlElement) -> bool:
@@ -235,14 +231,6 @@ def _boilerplate_value(value: str) -> bool:
                 if tuple(tokens[i : i + size]) in BOILERPLATE_COMPOUNDS:
                     return True
     return False
-
-
-def _detached(el: lxml.html.HtmlElement, tree: lxml.html.HtmlElement) -> bool:
-    """True when an ancestor was already dropped (the element hangs in a removed subtree)."""
-    root = el
-    while (parent := root.getparent()) is not None:
-        root = parent
-    return root is not tree
 
 
 def _article_text(el: lxml.html.HtmlElement, stop: int = 0) -> int:
