@@ -11,8 +11,8 @@ downloader middleware makes every request to a domain first take a *lease* in Re
 - consecutive lease starts on a domain at least ``DOWNLOAD_DELAY`` seconds apart, across all
   workers (time from the Redis server's clock, so machines need not agree on the time).
 
-A lease is returned when the response or error comes back, and expires on its own after
-``DOWNLOAD_TIMEOUT`` + 30 s if its worker died. AutoThrottle still adapts each worker's own
+A lease is returned when the response or error comes back; the leases of a worker whose
+heartbeat expired (killed) are dropped, and any lease expires after ``DOWNLOAD_TIMEOUT`` + 30 s. AutoThrottle still adapts each worker's own
 delay on top of the shared floor. Waiting is asynchronous: a request waiting for a lease holds
 one of its worker's ``CONCURRENT_REQUESTS``, never the reactor.
 """
@@ -44,12 +44,19 @@ log = logging.getLogger(__name__)
 LEASE_META = "nc_domain_lease"
 MAX_WAIT = 5.0  # re-ask at least this often, so a lease freed elsewhere is noticed
 
-# KEYS: leases zset, next-start key. ARGV: lease id, limit, delay ms, lease ttl ms.
+# KEYS: leases zset, next-start key. ARGV: lease id ("worker|n"), limit, delay ms, lease ttl
+# ms, heartbeat key prefix. Leases of workers whose heartbeat expired are dropped first.
 # Returns 0 when the lease was taken, else milliseconds to wait before asking again.
 _ACQUIRE_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
+for _, lease in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local bar = string.find(lease, '|', 1, true)
+  if bar and redis.call('EXISTS', ARGV[5] .. string.sub(lease, 1, bar - 1)) == 0 then
+    redis.call('ZREM', KEYS[1], lease)
+  end
+end
 local nxt = tonumber(redis.call('GET', KEYS[2]) or '0')
 if nxt > now then return nxt - now end
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
@@ -93,9 +100,9 @@ class SharedPolitenessMiddleware:
     async def process_request(self, request: Request, spider: Any = None) -> None:
         if self._acquire is None or LEASE_META in request.meta:
             return
-        lease = secrets.token_hex(8)
+        lease = f"{self.state.worker}|{secrets.token_hex(6)}"
         keys = self._keys(request)
-        args = [lease, self.limit, self.delay_ms, self.lease_ttl_ms]
+        args = [lease, self.limit, self.delay_ms, self.lease_ttl_ms, self.state.hb_key("")]
         waited = 0.0
         while True:
             wait_ms = int(self.state._guard(self._acquire)(keys=keys, args=args))
