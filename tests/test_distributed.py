@@ -8,6 +8,7 @@ so its request log shows what all workers together fetched.
 from __future__ import annotations
 
 import collections
+import contextlib
 import json
 import os
 import signal
@@ -171,10 +172,8 @@ def test_two_workers_share_the_crawl_every_article_once_no_url_fetched_twice(
 def _lines(path_glob: Iterator[Path]) -> int:
     total = 0
     for path in path_glob:
-        try:
+        with contextlib.suppress(FileNotFoundError):
             total += sum(1 for _ in path.open("rb"))
-        except FileNotFoundError:
-            pass
     return total
 
 
