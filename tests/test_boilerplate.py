@@ -181,3 +181,14 @@ def test_camel_case_ids_are_tokenised() -> None:
     prune_boilerplate_nodes(tree)
     text = tree.text_content()
     assert "cookies" not in text and "Share" not in text and "flagship store" in text
+
+
+def test_every_language_ships_a_phrase_file_with_all_kinds() -> None:
+    from importlib import resources
+
+    folder = resources.files("newscrawl.extract").joinpath("phrases")
+    for lang in ("en", "es", "it", "fr", "de", "pt"):
+        text = folder.joinpath(f"{lang}.txt").read_text(encoding="utf-8")
+        for section in ("[line]", "[related]", "[prefix]"):
+            assert section in text, (lang, section)
+    assert "[regex]" in folder.joinpath("xx.txt").read_text(encoding="utf-8")
