@@ -165,7 +165,12 @@ def drop_title(blocks: list[Block], titles: set[str]) -> list[Block]:
 
 
 def clean_blocks(blocks: list[Block]) -> tuple[list[Block], int]:
-    """Drop boilerplate lines and blocks; returns the kept blocks and the number of teasers."""
+    """Drop boilerplate lines and blocks; returns the kept blocks and the number of teasers.
+
+    Repetition counts only inside the extraction (a block kept once). Repetition across the
+    whole page was measured and rejected as a signal: on the extraction-dev pages the short
+    blocks it flags are mostly genuine (interview questions, names heading each section).
+    """
     kept: list[Block] = []
     seen: set[str] = set()
     teasers = 0
