@@ -62,7 +62,19 @@ DEPTH_LIMIT = 0  # Scrapy's own depth counting is off; the spider counts link ho
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.crawl.middlewares.RetryAfterMiddleware": 550,
+    # Safety (docs/safety.md). Address policy on every request and redirect hop (before robots.txt
+    # is even fetched), resolver refusals counted and not retried (after the retry middleware).
+    "newscrawl.spiders.netguard.NetGuardMiddleware": 50,
+    "newscrawl.spiders.netguard.RefusedLookupMiddleware": 560,
+    # Hostile responses counted as newscrawl/hostile/<kind>: decoded bodies sniffed (between
+    # decompression at 590 and retries at 550), decompression bombs, redirect loops.
+    "newscrawl.spiders.hostile.HostileResponseMiddleware": 580,
+    "scrapy.downloadermiddlewares.httpcompression.HttpCompressionMiddleware": None,
+    "newscrawl.spiders.hostile.CountingHttpCompressionMiddleware": 590,
+    "newscrawl.spiders.hostile.RedirectCounter": 610,
 }
+# Refuses DNS answers that are private/loopback/metadata addresses, on every connection.
+TWISTED_DNS_RESOLVER = "newscrawl.spiders.netguard.GuardedResolver"
 SPIDER_MIDDLEWARES: dict[str, int] = {}
 ITEM_PIPELINES = {
     "newscrawl.pipelines.extract.ExtractPipeline": 100,

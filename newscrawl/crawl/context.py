@@ -287,10 +287,17 @@ def build_manifest(ctx: CrawlContext, stats: dict[str, Any], reason: str) -> dic
         "counts": counts,
         "errors": errors,
         "traps": dict(sorted(traps.items())),
+        # Hostile or broken responses and refused targets, by kind (docs/safety.md).
+        "hostile": _by_kind(stats, "newscrawl/hostile/"),
+        "refused": _by_kind(stats, "newscrawl/refused/"),
         "output_files": ctx.output_files or [str(ctx.output.path)],
         "manifest": str(ctx.output.manifest),
         "exit_code": exit_code_for(counts, errors, sites, reason),
     }
+
+
+def _by_kind(stats: dict[str, Any], prefix: str) -> dict[str, int]:
+    return dict(sorted((k.removeprefix(prefix), v) for k, v in stats.items() if k.startswith(prefix)))
 
 
 def exit_code_for(

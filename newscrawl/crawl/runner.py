@@ -149,6 +149,10 @@ def format_summary(manifest: dict[str, Any]) -> str:
     if manifest["errors"]:
         errs = ", ".join(f"{k} {v}" for k, v in manifest["errors"].items())
         lines.append(f"  errors: {errs}")
+    for section in ("hostile", "refused"):  # docs/safety.md
+        if manifest.get(section):
+            kinds = ", ".join(f"{k} {v}" for k, v in manifest[section].items())
+            lines.append(f"  {section}: {kinds}")
     for name, site in manifest["sites"].items():
         flag = "  UNREACHABLE" if site["reachable"] is False else ""
         budget = "  (page budget reached)" if site["budget_exhausted"] else ""
