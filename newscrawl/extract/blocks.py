@@ -148,7 +148,7 @@ def _inline_text(el: _Element) -> tuple[str, int]:
         for child in node:
             if child.tag == "lb":
                 parts.append("\n")
-            elif child.tag in ("list", "table", "quote", "p", "head") and node is not el:
+            elif child.tag in ("list", "item", "table", "row", "cell", "quote", "p", "head"):
                 parts.append("\n")
                 walk(child, in_link)
                 parts.append("\n")
@@ -166,7 +166,6 @@ def _inline_text(el: _Element) -> tuple[str, int]:
 def split_lines(text: str) -> list[str]:
     """Lines of ``text`` with whitespace runs (no-break and thin spaces too) collapsed."""
     return [line for line in (" ".join(ln.split()) for ln in text.split("\n")) if line]
-
 
 
 # --- HTML -> blocks ------------------------------------------------------------------------
