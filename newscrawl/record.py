@@ -19,7 +19,7 @@ from typing import Any, Literal
 import xxhash
 from pydantic import BaseModel, ConfigDict, Field
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 class PageType(StrEnum):
@@ -74,12 +74,17 @@ class Dedup(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    cluster_id: str
+    cluster_id: str = Field(description="id of the cluster's canonical record")
     role: Literal["canonical", "copy"]
     canonical_id: str
+    canonical_url: str | None = Field(default=None, description="URL of the canonical record")
     copies: list[Copy] = Field(default_factory=list, description="on the canonical record only")
+    level: Literal["exact-url", "exact-body", "near"] | None = Field(
+        default=None, description="on a copy: how it is linked to the canonical")
     score: float | None = Field(default=None, ge=0.0, le=1.0, description="on a copy: evidence score")
-    story_id: str | None = Field(default=None, description="looser level: same event/story")
+    story_id: str | None = Field(
+        default=None, description="looser level: id of the record heading the same-event story group, "
+                                  "if the record has independent articles on the same event")
 
 
 class ArticleRecord(BaseModel):

@@ -10,8 +10,10 @@ parameters):
 * **sentence view** — a tiny MinHash (:data:`SENT_BANDS` × :data:`SENT_ROWS`) of each sentence's
   content stems. A shortened copy shares whole (possibly reworded) sentences with its original even
   when their document-level Jaccard is low, so this view is what makes candidate generation
-  containment-tolerant. A candidate must share at least :data:`SENT_MIN_SHARED` sentence keys, so
-  one common quote or one leftover boilerplate line does not make a candidate.
+  containment-tolerant. A candidate must share at least :data:`SENT_MIN_SHARED` sentence keys
+  (one identical sentence gives two), so one common quote or one leftover boilerplate line does
+  not make a candidate — except between short texts (≤ :data:`SHORT_TEXT_SENTENCES` sentences),
+  where one sentence is a large part of the text.
 
 Hash family: ``h_i(x) = a_i·x + b_i mod 2**64`` with odd ``a_i`` over xxhash token ids, i.e. a
 random bijection per row; the minimum is taken with ``np.minimum.reduceat`` over a whole batch,
@@ -29,7 +31,9 @@ DOC_BANDS = 14
 DOC_ROWS = 5
 SENT_BANDS = 2
 SENT_ROWS = 3
-SENT_MIN_SHARED = 2
+SENT_MIN_SHARED = 3
+SENT_MIN_SHARED_SHORT = 2
+SHORT_TEXT_SENTENCES = 5
 
 _MASK63 = np.uint64((1 << 63) - 1)
 

@@ -25,7 +25,7 @@ import random
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 SPINNER_SYNONYMS: dict[str, list[str]] = {
@@ -352,7 +352,7 @@ def template_story(other: Source, rnd: random.Random, template: tuple[str, str, 
 
 # ---------------------------------------------------------------------------- building a set
 
-_BASE = datetime(2024, 3, 1, 8, 0, tzinfo=timezone.utc)
+_BASE = datetime(2024, 3, 1, 8, 0, tzinfo=UTC)
 
 
 def _record(url: str, site: str, title: str, body: str, published: datetime | None) -> dict:

@@ -158,6 +158,7 @@ class TextFeatures:
     numbers: frozenset[str]
     names: frozenset[int]
     body_hash: int = 0
+    inverted: dict[int, list[int]] | None = None  # stem -> sentence numbers, built on first use
 
 
 def _normalise(text: str) -> str:

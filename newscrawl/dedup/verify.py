@@ -59,14 +59,22 @@ class Evidence:
         return asdict(self)
 
 
+def _inverted(f: TextFeatures) -> dict[int, list[int]]:
+    """stem -> sentences containing it; built once per text (a text meets many candidates)."""
+    if f.inverted is None:
+        where: dict[int, list[int]] = defaultdict(list)
+        for j, sent in enumerate(f.sentences):
+            for t in sent:
+                where[t].append(j)
+        f.inverted = dict(where)
+    return f.inverted
+
+
 def _align(short: TextFeatures, long: TextFeatures) -> tuple[float, float]:
     """(narrative, all) alignment of the shorter text's sentences against the longer text's."""
     if not short.sentences or not long.sentences:
         return 0.0, 0.0
-    where: dict[int, list[int]] = defaultdict(list)
-    for j, sent in enumerate(long.sentences):
-        for t in sent:
-            where[t].append(j)
+    where = _inverted(long)
     hit_all = hit_narr = n_narr = 0
     for sent, is_narr in zip(short.sentences, short.narrative, strict=True):
         counts: dict[int, int] = defaultdict(int)

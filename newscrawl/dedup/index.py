@@ -1,0 +1,398 @@
+"""The dedup index: records in, syndication clusters out — persistent and incremental.
+
+Per batch of records (one transaction, see :mod:`newscrawl.dedup.store`):
+
+1. **Exact level.** A record id seen before is the same record (re-runs are no-ops). A URL that
+   normalises like a stored one (:mod:`newscrawl.dedup.urls`) is an *exact-url* copy of it. Equal
+   normalised-body hashes make an *exact-body* edge (score 1.0).
+2. **Candidates.** Two LSH views (:mod:`newscrawl.dedup.sketch`) looked up in the stored buckets
+   with one join per batch; only docs that share a bucket are ever compared.
+3. **Verification.** Every candidate pair is scored on evidence (:mod:`newscrawl.dedup.verify`);
+   pairs above the copy threshold become *near* edges, looser ones *story* edges.
+4. **Clustering.** For each connected component touched by new edges, a star clustering in
+   canonical order — earliest published, then longest body, then record id — makes each record
+   either a canonical or a copy of the best-scoring canonical it has a *direct* verified edge to.
+   A copy is therefore always verified against its own canonical: weak links cannot chain two
+   stories together (A~B and B~C do not put C with A unless C~A too).
+
+Because candidate generation, verification and the clustering are all functions of the set of
+records (not of their order), adding records in any number of runs gives the same clusters as
+one run over all of them. Exception, documented: which of several URL variants of one page
+stands for the page is the first one seen.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import numpy as np
+
+from newscrawl.dedup import sketch, verify
+from newscrawl.dedup.store import Assignment, DocRow, IndexStore, SQLiteStore
+from newscrawl.dedup.text import TextFeatures, features_batch
+from newscrawl.dedup.urls import url_key
+from newscrawl.errors import InputError
+from newscrawl.record import Copy, Dedup, record_id
+
+log = logging.getLogger(__name__)
+
+BODY_KEYS = ("body", "text", "content", "articleBody")
+MAX_COMPONENT = 5000  # a component this large means something upstream went wrong; cap the work
+
+
+@dataclass(slots=True)
+class Prepared:
+    """The fields of a record the index uses, normalised."""
+
+    record_id: str
+    url: str
+    url_key: int
+    site: str | None
+    published: str | None
+    sort_ts: float | None
+    title: str | None
+    body: str
+
+
+def _timestamp(published: str | None) -> float | None:
+    if not published:
+        return None
+    try:
+        dt = datetime.fromisoformat(published.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if dt.tzinfo is None:  # no offset given: compare as UTC rather than guess
+        dt = dt.replace(tzinfo=UTC)
+    return dt.timestamp()
+
+
+def prepare(record: Mapping[str, Any]) -> Prepared:
+    """Pick and normalise what the index needs from a record dict (ours or another tool's).
+
+    Other tools' JSON Lines may only have ``url``/``title``/``text`` (or ``content``,
+    ``articleBody``); the id is then computed from the URL like the extractor does.
+    """
+    url = record.get("url") or record.get("canonical_url")
+    if not isinstance(url, str) or not url.strip():
+        raise InputError("record has no url")
+    body = next((record[k] for k in BODY_KEYS if isinstance(record.get(k), str)), None)
+    if body is None:
+        raise InputError(f"record {url} has no text (one of: {', '.join(BODY_KEYS)})")
+    canonical = record.get("canonical_url") or url
+    rid = record.get("id") or record_id(canonical)
+    site = record.get("site") or (urlsplit(url).hostname or None)
+    published = record.get("published") or record.get("date") or None
+    if published is not None and not isinstance(published, str):
+        published = str(published)
+    title = record.get("title")
+    return Prepared(str(rid), url, url_key(canonical), site, published, _timestamp(published),
+                    title if isinstance(title, str) else None, body)
+
+
+def _priority(row: DocRow) -> tuple:
+    """Canonical order: earliest published (undated last), then most complete, then id."""
+    return (row.sort_ts is None, row.sort_ts or 0.0, -row.length, row.record_id)
+
+
+@dataclass(slots=True)
+class Resolved:
+    """A doc's final place, as the output shows it."""
+
+    row: DocRow
+    canonical: DocRow
+    role: str  # "canonical" | "copy"
+    level: str | None  # how a copy is linked: exact-url | exact-body | near
+    score: float | None
+    story: DocRow | None
+
+
+class DedupIndex:
+    """Plain-Python dedup over an :class:`IndexStore` (SQLite by default)."""
+
+    def __init__(self, store: IndexStore, feature_cache: int = 50_000) -> None:
+        self.store = store
+        self.store.check_params(sketch.params_fingerprint())
+        self._features: OrderedDict[int, TextFeatures] = OrderedDict()
+        self._feature_cache = feature_cache
+
+    @classmethod
+    def open(cls, path: str | Path) -> DedupIndex:
+        return cls(SQLiteStore(path))
+
+    def close(self) -> None:
+        self.store.close()
+
+    def __enter__(self) -> DedupIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------------------ adding
+    def add(self, records: Sequence[Mapping[str, Any] | Prepared]) -> list[int]:
+        """Add a batch of records; returns each one's doc number, in input order.
+
+        Raises :class:`InputError` for a record without url or text (nothing of the batch is
+        written then); callers that want to skip bad records :func:`prepare` them first.
+        """
+        items = [r if isinstance(r, Prepared) else prepare(r) for r in records]
+        with self.store.transaction():
+            return self._add(items)
+
+    def _add(self, items: list[Prepared]) -> list[int]:
+        out: list[int | None] = [None] * len(items)
+        known = self.store.docs_by_record_ids([p.record_id for p in items])
+        fresh: dict[str, int] = {}  # record id -> position of its first occurrence in this batch
+        todo: list[int] = []
+        for i, p in enumerate(items):
+            if p.record_id in known:
+                out[i] = known[p.record_id].doc
+            elif p.record_id not in fresh:
+                fresh[p.record_id] = i
+                todo.append(i)
+        if not todo:
+            return [d for d in out if d is not None]
+        ids = self.store.next_doc_ids(len(todo))
+        for i, d in zip(todo, ids, strict=True):
+            out[i] = d
+        for i, p in enumerate(items):
+            if out[i] is None:
+                out[i] = out[fresh[p.record_id]]
+
+        # exact level: URL variants of a stored (or earlier in-batch) page are aliases of it
+        by_url = self.store.docs_by_url_keys(sorted({items[i].url_key for i in todo}))
+        url_owner = {k: r.doc for k, r in by_url.items()}
+        nodes: list[int] = []
+        rows: list[DocRow] = []
+        for i, d in zip(todo, ids, strict=True):
+            p = items[i]
+            owner = url_owner.get(p.url_key)
+            row = DocRow(doc=d, record_id=p.record_id, url=p.url, url_key=p.url_key, site=p.site,
+                         published=p.published, sort_ts=p.sort_ts, length=len(p.body), body_hash=0,
+                         title=p.title, body=p.body, alias_of=owner)
+            if owner is None:
+                url_owner[p.url_key] = d
+                nodes.append(len(rows))
+            rows.append(row)
+
+        feats = features_batch([(rows[k].title, rows[k].body) for k in nodes])
+        for k, f in zip(nodes, feats, strict=True):
+            rows[k].body_hash = f.body_hash
+            rows[k].n_sent = len(f.sentences)
+            self._remember(rows[k].doc, f)
+        self.store.add_docs(rows)
+        if not nodes:
+            return [d for d in out if d is not None]
+        node_rows = [rows[k] for k in nodes]
+        pairs = self._candidates(node_rows, feats)
+        edges = self._verify(pairs)
+        self.store.add_edges(edges)
+        touched = {a for a, _, _, _ in edges} | {b for _, b, _, _ in edges} | {r.doc for r in node_rows}
+        self._recluster(touched)
+        return [d for d in out if d is not None]
+
+    def _remember(self, doc: int, f: TextFeatures) -> None:
+        self._features[doc] = f
+        if len(self._features) > self._feature_cache:
+            self._features.popitem(last=False)
+
+    def _candidates(self, rows: list[DocRow], feats: list[TextFeatures]) -> set[tuple[int, int]]:
+        """Unordered doc pairs (new doc, any doc) that share an exact body or an LSH bucket."""
+        pairs: set[tuple[int, int]] = set()
+        docs = [r.doc for r in rows]
+
+        def pair(a: int, b: int) -> None:
+            if a != b:
+                pairs.add((a, b) if a < b else (b, a))
+
+        same_body = self.store.docs_by_body_hashes(sorted({r.body_hash for r in rows}))
+        for r in rows:
+            for other in same_body.get(r.body_hash, ()):
+                pair(r.doc, other)
+
+        dkeys = sketch.doc_keys([f.stems for f in feats])
+        doc_pairs = [(int(k), local) for local in range(len(rows)) for k in dkeys[local] if k >= 0]
+        sent_arrays: list[np.ndarray] = []
+        owner: list[int] = []
+        for local, f in enumerate(feats):
+            for s in f.sentences:
+                sent_arrays.append(np.fromiter(s, dtype=np.uint64, count=len(s)))
+                owner.append(local)
+        skeys = sketch.sentence_keys(sent_arrays)
+        sent_pairs = sorted({(int(k), owner[j]) for j in range(len(owner)) for k in skeys[j]})
+        self.store.add_band_keys("doc", [(k, docs[local]) for k, local in doc_pairs])
+        self.store.add_band_keys("sent", [(k, docs[local]) for k, local in sent_pairs])
+        for local, other, _n in self.store.band_matches("doc", doc_pairs):
+            pair(docs[local], other)
+        # One shared sentence (two keys) is enough between short texts only; longer ones must
+        # share more, or every pair of articles with one common boilerplate line is compared.
+        weak: list[tuple[int, int]] = []
+        for local, other, n in self.store.band_matches("sent", sent_pairs):
+            if n >= sketch.SENT_MIN_SHARED:
+                pair(docs[local], other)
+            elif n >= sketch.SENT_MIN_SHARED_SHORT:
+                weak.append((local, other))
+        if weak:
+            n_sent = {d: r.n_sent for d, r in self.store.get_docs({o for _, o in weak}).items()}
+            for local, other in weak:
+                if min(len(feats[local].sentences), n_sent.get(other, 0)) <= sketch.SHORT_TEXT_SENTENCES:
+                    pair(docs[local], other)
+        return pairs
+
+    def _features_of(self, docs: Iterable[int]) -> dict[int, TextFeatures]:
+        out: dict[int, TextFeatures] = {}
+        missing = []
+        for d in docs:
+            f = self._features.get(d)
+            if f is None:
+                missing.append(d)
+            else:
+                out[d] = f
+        if missing:
+            rows = self.store.get_docs(missing, with_text=True)
+            have = [rows[d] for d in missing if d in rows]
+            for r, f in zip(have, features_batch([(r.title, r.body or "") for r in have]), strict=True):
+                out[r.doc] = f
+                self._remember(r.doc, f)
+        return out
+
+    def _verify(self, pairs: set[tuple[int, int]]) -> list[tuple[int, int, float, str]]:
+        if not pairs:
+            return []
+        feats = self._features_of({d for p in pairs for d in p})
+        edges: list[tuple[int, int, float, str]] = []
+        for a, b in sorted(pairs):
+            fa, fb = feats.get(a), feats.get(b)
+            if fa is None or fb is None:
+                continue
+            if fa.body_hash == fb.body_hash and fa.stem_count:
+                edges.append((a, b, 1.0, "exact-body"))
+                continue
+            ev = verify.evidence(fa, fb)
+            score = verify.copy_score(ev)
+            if verify.is_copy(ev, score):
+                edges.append((a, b, score, "near"))
+            else:
+                story = verify.story_score(ev)
+                if story >= verify.STORY_THRESHOLD:
+                    edges.append((a, b, story, "story"))
+        return edges
+
+    # ------------------------------------------------------------------------------ clustering
+    def _recluster(self, seeds: set[int]) -> None:
+        """Recompute the star clustering of every component the seeds belong to."""
+        adj: dict[int, dict[int, tuple[float, str]]] = {}
+        seen: set[int] = set()
+        frontier = set(seeds)
+        while frontier and len(seen) < MAX_COMPONENT:
+            seen |= frontier
+            nxt: set[int] = set()
+            for a, b, score, level in self.store.edges_of(frontier):
+                adj.setdefault(a, {})[b] = (score, level)
+                adj.setdefault(b, {})[a] = (score, level)
+                if b not in seen:
+                    nxt.add(b)
+            frontier = nxt
+        if frontier:
+            log.warning("dedup component larger than %d records; clustering the first part only", MAX_COMPONENT)
+        rows = self.store.get_docs(seen)
+        order = sorted((r for r in rows.values() if r.alias_of is None), key=_priority)
+        copies = _star(order, adj, lambda lv: lv != "story")
+        stories = _star(order, adj, lambda lv: True)
+        story_size: dict[int, int] = {}
+        for c, _, _ in stories.values():
+            story_size[c] = story_size.get(c, 0) + 1
+        updates = []
+        for r in order:
+            canon, score, level = copies[r.doc]
+            story = stories[r.doc][0]
+            story = story if story_size.get(story, 0) > 1 else None
+            if (r.canonical, r.score, r.level, r.story) != (canon, score, level, story):
+                updates.append(Assignment(r.doc, canon, score, level, story))
+        self.store.set_assignments(updates)
+
+    # ------------------------------------------------------------------------------ reading
+    def resolve(self, docs: Iterable[int]) -> dict[int, Resolved]:
+        """The current place of each doc (aliases resolved to their page's cluster)."""
+        wanted = set(docs)
+        rows = self.store.get_docs(wanted)
+        targets = {r.alias_of for r in rows.values() if r.alias_of is not None}
+        rows.update(self.store.get_docs(targets - rows.keys()))
+        extra = set()
+        for r in rows.values():
+            extra.add(r.canonical if r.canonical is not None else r.doc)
+            if r.story is not None:
+                extra.add(r.story)
+        rows.update(self.store.get_docs(extra - rows.keys()))
+        out: dict[int, Resolved] = {}
+        for d in wanted:
+            row = rows.get(d)
+            if row is None:
+                continue
+            if row.alias_of is not None:
+                page = rows[row.alias_of]
+                canon = rows.get(page.canonical if page.canonical is not None else page.doc, page)
+                story = rows.get(page.story) if page.story is not None else None
+                out[d] = Resolved(row, canon, "copy", "exact-url", 1.0, story)
+                continue
+            canon = rows.get(row.canonical if row.canonical is not None else row.doc, row)
+            story = rows.get(row.story) if row.story is not None else None
+            if canon.doc == row.doc:
+                out[d] = Resolved(row, row, "canonical", None, None, story)
+            else:
+                out[d] = Resolved(row, canon, "copy", row.level, row.score, story)
+        return out
+
+    def dedup_of(self, resolved: Mapping[int, Resolved]) -> dict[int, Dedup]:
+        """The ``dedup`` field for each resolved doc; canonicals list all their copies."""
+        canon_docs = {r.canonical.doc for r in resolved.values() if r.role == "canonical"}
+        members = self.store.cluster_members(canon_docs)
+        page_docs = set(canon_docs) | {m.doc for ms in members.values() for m in ms}
+        aliases = self.store.aliases_of(page_docs)
+        out: dict[int, Dedup] = {}
+        for d, r in resolved.items():
+            story_id = r.story.record_id if r.story is not None else None
+            if r.role == "copy":
+                out[d] = Dedup(cluster_id=r.canonical.record_id, role="copy", canonical_id=r.canonical.record_id,
+                               canonical_url=r.canonical.url, level=r.level, score=r.score, story_id=story_id)
+                continue
+            copies: list[Copy] = []
+            for m in sorted(members.get(r.row.doc, []), key=_priority):
+                if m.doc != r.row.doc:
+                    copies.append(Copy(id=m.record_id, url=m.url, site=m.site, published=m.published,
+                                       level=m.level or "near", score=m.score if m.score is not None else 1.0))
+            for page in [r.row, *[m for m in members.get(r.row.doc, []) if m.doc != r.row.doc]]:
+                for a in aliases.get(page.doc, []):
+                    copies.append(Copy(id=a.record_id, url=a.url, site=a.site, published=a.published,
+                                       level="exact-url", score=1.0))
+            out[d] = Dedup(cluster_id=r.row.record_id, role="canonical", canonical_id=r.row.record_id,
+                           canonical_url=r.row.url, copies=copies, story_id=story_id)
+        return out
+
+
+def _star(order: list[DocRow], adj: dict[int, dict[int, tuple[float, str]]], use) -> dict[int, tuple[int, float | None, str | None]]:
+    """Star clustering in canonical order: each doc joins the best-scoring centre it has a direct
+    edge to (ties: the earlier centre), or becomes a centre itself."""
+    rank = {r.doc: i for i, r in enumerate(order)}
+    centres: set[int] = set()
+    out: dict[int, tuple[int, float | None, str | None]] = {}
+    for r in order:
+        best: tuple[float, int, int, str] | None = None
+        for other, (score, level) in adj.get(r.doc, {}).items():
+            if other in centres and use(level):
+                cand = (score, -rank[other], other, level)
+                if best is None or cand > best:
+                    best = cand
+        if best is None:
+            centres.add(r.doc)
+            out[r.doc] = (r.doc, None, None)
+        else:
+            out[r.doc] = (best[2], round(best[0], 4), best[3])
+    return out
