@@ -114,7 +114,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
 
     sets = {"fixtures": fixture_pages(), "extraction-dev": dev_pages(args.dev)}
-    print(f"{'pages':<16}{'n':>4}  {'newscrawl P / R / F1':>24}  {'trafilatura P / R / F1':>24}  {'ΔF1':>7}")
+    print(
+        f"{'pages':<16}{'n':>4}  {'newscrawl P / R / F1':>24}  {'trafilatura P / R / F1':>24}  {'ΔF1':>7}"
+    )
     for name, pages in sets.items():
         if not pages:
             print(f"{name:<16}   -  (not found, skipped)")

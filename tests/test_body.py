@@ -83,7 +83,8 @@ def test_seed_style_boilerplate_is_removed_in_several_languages() -> None:
 
 def test_related_heading_takes_its_teasers_along() -> None:
     teasers = "".join(
-        f"<li><a href='/n/{n}'>Fashion week diary, day {n}: the best looks</a></li>" for n in range(5)
+        f"<li><a href='/n/{n}'>Fashion week diary, day {n}: the best looks</a></li>"
+        for n in range(5)
     )
     doc = page(
         f"<p>{INTRO}</p><p>{SECOND}</p><p>{CLOSING}</p>"
@@ -101,7 +102,9 @@ def test_linked_line_inside_the_story_is_kept_but_trailing_teasers_go() -> None:
 
 def test_clean_blocks_counts_teasers_at_the_edges_only() -> None:
     link_line = Block("p", ["Read the full NCA annual report"], link_chars=31)
-    teasers = [Block("p", [f"Another story from the archive, part {n}"], link_chars=38) for n in range(4)]
+    teasers = [
+        Block("p", [f"Another story from the archive, part {n}"], link_chars=38) for n in range(4)
+    ]
     story = [Block("p", [INTRO]), link_line, Block("p", [SECOND])]
     blocks = [teasers[0], *story, teasers[1], Block("p", ["Leia também"]), teasers[2], teasers[3]]
     kept, dropped = clean_blocks(blocks)

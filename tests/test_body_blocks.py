@@ -41,7 +41,9 @@ def test_data_table_rows_and_layout_table_paragraphs() -> None:
 
 
 def test_html_helpers_match_the_xml_shapes() -> None:
-    ul = lxml.html.fromstring("<ul><li>One <a href='/x'>link</a></li><li>Two<ul><li>Sub</li></ul></li></ul>")
+    ul = lxml.html.fromstring(
+        "<ul><li>One <a href='/x'>link</a></li><li>Two<ul><li>Sub</li></ul></li></ul>"
+    )
     block = list_block_html(ul)
     assert block.lines == ["- One link", "- Two", "  - Sub"] and block.link_chars == 4
     p = lxml.html.fromstring("<p>Line one<br>line <a href='/y'>two</a></p>")

@@ -33,4 +33,6 @@ def test_extraction_dev_f1_floor() -> None:
         scores.append(score_page(body.text, item["articleBody"]))
     summary = summarize(scores)
     assert summary.pages == 60
-    assert summary.f1 >= 0.970, f"P {summary.precision:.3f} R {summary.recall:.3f} F1 {summary.f1:.3f}"
+    assert summary.f1 >= 0.970, (
+        f"P {summary.precision:.3f} R {summary.recall:.3f} F1 {summary.f1:.3f}"
+    )

@@ -121,7 +121,9 @@ def test_normalisation() -> None:
 
 
 def test_phrase_files_are_data() -> None:
-    phrases = PhraseSet.from_texts(["# comment\n[line]\nKauf mich\n[prefix]\nsiehe auch:\n[regex]\n^\\d+ kommentare$\n"])
+    phrases = PhraseSet.from_texts(
+        ["# comment\n[line]\nKauf mich\n[prefix]\nsiehe auch:\n[regex]\n^\\d+ kommentare$\n"]
+    )
     assert phrases.is_boilerplate("Kauf mich!")
     assert phrases.is_boilerplate("Siehe auch: Die Herbstkollektion")
     assert phrases.is_boilerplate("12 Kommentare")
@@ -132,7 +134,11 @@ def _page(inner: str) -> lxml.html.HtmlElement:
     return lxml.html.document_fromstring(f"<html><body>{inner}</body></html>")
 
 
-ARTICLE_P = "<p>" + "The label opened its first flagship store on Via Montenapoleone this week. " * 3 + "</p>"
+ARTICLE_P = (
+    "<p>"
+    + "The label opened its first flagship store on Via Montenapoleone this week. " * 3
+    + "</p>"
+)
 
 
 def test_dom_pruning_removes_embeds_captions_consent_and_share_bars() -> None:

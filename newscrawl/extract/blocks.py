@@ -90,7 +90,11 @@ def _collect(el: _Element, out: list[Block]) -> None:
 
 def _is_layout_table(table: _Element) -> bool:
     """A table used for page layout holds paragraphs in its cells; a data table holds values."""
-    return any(c.tag in ("p", "head", "list", "quote", "table") for cell in table.iter("cell") for c in cell)
+    return any(
+        c.tag in ("p", "head", "list", "quote", "table")
+        for cell in table.iter("cell")
+        for c in cell
+    )
 
 
 def _blocks_of(el: _Element) -> list[Block]:

@@ -94,7 +94,10 @@ def _trafilatura_blocks(tree: lxml.html.HtmlElement) -> list[Block]:
 
 
 def extract_body(
-    doc: Document, meta: Metadata | None = None, *, site: str | None = None,
+    doc: Document,
+    meta: Metadata | None = None,
+    *,
+    site: str | None = None,
     memory: TemplateMemory | None = None,
 ) -> Body:
     """The article body of ``doc``; ``memory`` (with ``site``) learns and drops site templates."""

@@ -97,7 +97,9 @@ def _to_block(el: lxml.html.HtmlElement) -> Block | None:
     return block if block.lines else None
 
 
-def _merge(blocks: list[Block], matched: dict[int, int], candidates: list[_Candidate]) -> list[Block]:
+def _merge(
+    blocks: list[Block], matched: dict[int, int], candidates: list[_Candidate]
+) -> list[Block]:
     """Interleave by DOM position; unmatched trafilatura blocks follow their predecessor."""
     out: list[Block] = []
     pending = sorted(candidates, key=lambda c: c.position)

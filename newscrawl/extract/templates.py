@@ -50,8 +50,12 @@ class SiteTemplate:
     """What the memory knows about one site."""
 
     pages: int = 0
-    blocks: dict[str, list[int]] = field(default_factory=dict)  # fp -> [pages seen on, last page no]
-    urls: list[str] = field(default_factory=list)  # hashes of URLs already learnt from, oldest first
+    blocks: dict[str, list[int]] = field(
+        default_factory=dict
+    )  # fp -> [pages seen on, last page no]
+    urls: list[str] = field(
+        default_factory=list
+    )  # hashes of URLs already learnt from, oldest first
     dirty: bool = False
 
     def to_json(self, site: str) -> dict[str, Any]:
@@ -67,7 +71,11 @@ class SiteTemplate:
             raise ValueError("malformed template memory file")
         clean: dict[str, list[int]] = {}
         for fp, value in blocks.items():
-            if not (isinstance(value, list) and len(value) == 2 and all(isinstance(v, int) for v in value)):
+            if not (
+                isinstance(value, list)
+                and len(value) == 2
+                and all(isinstance(v, int) for v in value)
+            ):
                 raise ValueError(f"malformed entry for block {fp!r}")
             clean[str(fp)] = value
         return cls(pages=pages, blocks=clean, urls=[str(u) for u in urls])
