@@ -19,7 +19,7 @@ from scrapy.settings import Settings
 from newscrawl import exitcodes
 from newscrawl.crawl.context import CrawlContext, Output, new_run_id
 from newscrawl.crawl.registry import Site
-from newscrawl.errors import ConfigError, NewscrawlError
+from newscrawl.errors import ConfigError, NewscrawlError, OutputError
 
 log = logging.getLogger(__name__)
 ENV_ALLOW_PRIVATE = "NEWSCRAWL_ALLOW_PRIVATE_NETWORK"
@@ -110,6 +110,11 @@ def run_crawl(opts: CrawlOptions) -> dict[str, Any]:
     except NewscrawlError:
         ctx.state.close()
         raise
+    try:
+        check_output_writable(ctx.output.path.parent)  # OutputError -> exit 6, likewise
+    except NewscrawlError:
+        ctx.close()
+        raise
     failures: list[BaseException] = []
     try:
         # Scrapy installs its own root log handler honouring LOG_LEVEL; drop the CLI's.
@@ -133,6 +138,20 @@ def run_crawl(opts: CrawlOptions) -> dict[str, Any]:
         detail = f": {failures[0]!r}" if failures else ""
         raise NewscrawlError(f"the crawl stopped before it could finish{detail}")
     return ctx.manifest
+
+
+def check_output_writable(folder: Path) -> None:
+    """Fail before the crawl starts when the output folder cannot be created or written to."""
+    import tempfile
+
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"cannot write output in {folder}: it is a file, not a folder")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".newscrawl-probe-"):
+            pass
+    except OSError as exc:
+        raise OutputError(f"cannot write output in {folder}: {exc.strerror or exc}") from exc
 
 
 def format_summary(manifest: dict[str, Any]) -> str:
