@@ -216,3 +216,36 @@ def test_subheading_after_an_inline_read_also_box_is_kept() -> None:
         f"<h2>A three-year programme</h2><p>{CLOSING}</p>"
     )
     assert body_of(doc).paragraphs == [INTRO, SECOND, "A three-year programme", CLOSING]
+
+
+def _jsonld(body: str, kind: str = "NewsArticle") -> str:
+    import json
+
+    data = {"@context": "https://schema.org", "@type": kind, "headline": "H", "articleBody": body}
+    return f'<script type="application/ld+json">{json.dumps(data)}</script>'
+
+
+def test_script_rendered_page_falls_back_to_jsonld_article_body() -> None:
+    declared = "\n".join([INTRO, SECOND, QUOTE, CLOSING])
+    html = (
+        f"<html><head><title>T</title>{_jsonld(declared)}</head><body>"
+        "<div id='app'><p>Loading…</p></div></body></html>"
+    )
+    body = extract_body(Document.parse(html))
+    assert body.source == "jsonld"
+    assert body.paragraphs == [INTRO, SECOND, QUOTE, CLOSING]
+
+
+def test_jsonld_body_with_html_markup_is_flattened_to_paragraphs() -> None:
+    declared = f"<p>{INTRO}</p><p>{SECOND}</p><p>{CLOSING}</p>"
+    html = f"<html><head>{_jsonld(declared)}</head><body><div id='app'></div></body></html>"
+    assert extract_body(Document.parse(html)).paragraphs == [INTRO, SECOND, CLOSING]
+
+
+def test_html_extraction_wins_when_it_holds_the_story() -> None:
+    declared = " ".join([INTRO, SECOND, CLOSING])  # one run-on block, as many sites declare it
+    doc = page(
+        f"<p>{INTRO}</p><p>{SECOND}</p><p>{CLOSING}</p>", headline=HEADLINE + _jsonld(declared)
+    )
+    body = body_of(doc)
+    assert body.source == "html" and body.paragraphs == [INTRO, SECOND, CLOSING]

@@ -12,14 +12,17 @@ The steps, in order, each a plain function:
 5. ``clean_blocks``: lines matching the phrase lists go; a "related"/"you may also like" heading
    takes the short or link-heavy blocks after it along; a block repeated within the page is
    kept once; short link-heavy blocks at the start or end of the body (teasers) go.
-6. the per-site ``TemplateMemory``: blocks seen on many pages of the site go.
+6. JSON-LD ``articleBody`` replaces the result when the HTML gave less than half of it.
+7. the per-site ``TemplateMemory``: blocks seen on many pages of the site go.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+import lxml.etree
 import lxml.html
 from trafilatura import bare_extraction
 from trafilatura.settings import Extractor
@@ -51,6 +54,8 @@ class Body:
     ``recovered_blocks``: blocks trafilatura missed that ``recover_blocks`` put back.
     ``link_density``: share of the kept text that is link text (teaser lists score high).
     ``teaser_blocks``: link-heavy blocks dropped as teasers (many of them means a listing page).
+    ``source``: "html", or "jsonld" when the page's JSON-LD ``articleBody`` replaced an HTML
+    extraction that held less than half of it (script-rendered pages).
     """
 
     paragraphs: list[str] = field(default_factory=list)
@@ -59,6 +64,7 @@ class Body:
     recovered_blocks: int = 0
     link_density: float = 0.0
     teaser_blocks: int = 0
+    source: str = "html"
 
     @property
     def text(self) -> str:
@@ -108,6 +114,12 @@ def extract_body(
     found = drop_title(found, _titles(doc, meta))
     found = drop_standfirst(found, _descriptions(doc, meta))
     blocks, teasers = clean_blocks(found)
+    source = "html"
+    declared = declared_blocks(doc, blocks)
+    if declared is not None:
+        raw = found = declared
+        blocks, teasers = clean_blocks(found)
+        source = "jsonld"
     if memory is not None and site:
         recurring = memory.observe(site, doc.url or "", [b.text for b in blocks])
         blocks = [b for b in blocks if b.text not in recurring]
@@ -119,7 +131,71 @@ def extract_body(
         recovered_blocks=len(found) - len(raw),
         link_density=sum(b.link_chars for b in blocks) / chars if chars else 0.0,
         teaser_blocks=teasers,
+        source=source,
     )
+
+
+# --- JSON-LD fallback ---------------------------------------------------------------------
+
+JSONLD_MIN_CHARS = 400  # a declared articleBody shorter than this is a teaser, not the story
+JSONLD_TAKEOVER_SHARE = 0.5  # use it when the HTML gave less than this share of its length
+_WORD = re.compile(r"\w+")
+_ARTICLE_TYPES = (
+    "Article",
+    "NewsArticle",
+    "ReportageNewsArticle",
+    "BlogPosting",
+    "AnalysisNewsArticle",
+)
+
+
+def declared_blocks(doc: Document, blocks: list[Block]) -> list[Block] | None:
+    """The JSON-LD ``articleBody`` paragraphs, when they beat the HTML extraction ``blocks``.
+
+    They do when the page declares far more text than its HTML shows (rendered by script, or
+    a layout trafilatura misreads), or when the extraction is that very text run together
+    (trafilatura's own fallback reads JSON-LD) and the declaration keeps its paragraphs.
+    """
+    declared = jsonld_article_body(doc)
+    if not declared:
+        return None
+    lines = [Block.from_text("p", line) for line in declared.split("\n") if line.strip()]
+    if sum(b.chars for b in blocks) < JSONLD_TAKEOVER_SHARE * len(declared):
+        return lines
+    if len(lines) > len(blocks) and _words(" ".join(b.text for b in blocks)) == _words(declared):
+        return lines
+    return None
+
+
+def jsonld_article_body(doc: Document) -> str | None:
+    """The ``articleBody`` an Article-typed JSON-LD object declares, as plain text, if long."""
+    for obj in doc.jsonld:
+        kinds = obj.get("@type")
+        kinds = kinds if isinstance(kinds, list) else [kinds]
+        if not any(isinstance(k, str) and k in _ARTICLE_TYPES for k in kinds):
+            continue
+        body = obj.get("articleBody")
+        if isinstance(body, str) and len(body.strip()) >= JSONLD_MIN_CHARS:
+            if "<" in body and ">" in body:
+                body = _html_to_text(body)
+            return body.strip()
+    return None
+
+
+def _words(text: str) -> list[str]:
+    return _WORD.findall(text.lower())
+
+
+def _html_to_text(fragment: str) -> str:
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (lxml.etree.ParserError, ValueError):
+        return fragment
+    for br in root.iter("br"):
+        br.tail = "\n" + (br.tail or "")
+    for block in root.iter("p", "div", "li", "h2", "h3", "h4", "blockquote"):
+        block.tail = "\n\n" + (block.tail or "")
+    return root.text_content()
 
 
 # --- cleaning ------------------------------------------------------------------------------
