@@ -42,11 +42,13 @@ from newscrawl.errors import StateError
 
 log = logging.getLogger(__name__)
 LEASE_META = "nc_domain_lease"
-MAX_WAIT = 5.0  # re-ask at least this often, so a lease freed elsewhere is noticed
+MAX_WAIT = 5.0  # longest single wait for a domain's delay
+CAP_POLL = 0.05  # at the cap, re-ask this often (a lease freed by another worker)
 
 # KEYS: leases zset, next-start key. ARGV: lease id ("worker|n"), limit, delay ms, lease ttl
 # ms, heartbeat key prefix. Leases of workers whose heartbeat expired are dropped first.
-# Returns 0 when the lease was taken, else milliseconds to wait before asking again.
+# Returns 0 when the lease was taken, -1 when the domain is at its cap, else milliseconds to
+# wait for the domain's delay.
 _ACQUIRE_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -60,8 +62,7 @@ end
 local nxt = tonumber(redis.call('GET', KEYS[2]) or '0')
 if nxt > now then return nxt - now end
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[2]) then
-  local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
-  return math.max(10, math.min(tonumber(first[2]) - now, 200))
+  return -1
 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[4]), ARGV[1])
 redis.call('PEXPIRE', KEYS[1], tonumber(ARGV[4]))
@@ -88,6 +89,7 @@ class SharedPolitenessMiddleware:
         client = getattr(self.state, "client", None)
         self._acquire = client.register_script(_ACQUIRE_LUA) if client is not None else None
         self.prefix = getattr(self.state, "prefix", "newscrawl:") + "polite:"
+        self._waiters: dict[str, list[Deferred]] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedPolitenessMiddleware:
@@ -103,28 +105,56 @@ class SharedPolitenessMiddleware:
         lease = f"{self.state.worker}|{secrets.token_hex(6)}"
         keys = self._keys(request)
         args = [lease, self.limit, self.delay_ms, self.lease_ttl_ms, self.state.hb_key("")]
-        waited = 0.0
+        waited = False
         while True:
             wait_ms = int(self.state._guard(self._acquire)(keys=keys, args=args))
-            if wait_ms <= 0:
+            if wait_ms == 0:
                 break
-            pause = min(wait_ms / 1000, MAX_WAIT)
-            waited += pause
-            from twisted.internet import reactor  # the one Scrapy installed (asyncio)
-
-            await maybe_deferred_to_future(task.deferLater(reactor, pause, lambda: None))
+            waited = True
+            # At the cap: a lease freed by this worker wakes the first waiter at once; only that
+            # first waiter polls Redis (for leases freed by other workers), the rest queue here.
+            head = not self._waiters.get(keys[0])
+            pause = (
+                (CAP_POLL if head else MAX_WAIT) if wait_ms < 0 else min(wait_ms / 1000, MAX_WAIT)
+            )
+            await self._sleep(keys[0], pause)
+        self._wake(keys[0])  # the next waiter becomes the one that polls
         request.meta[LEASE_META] = lease
         if waited:
             self.crawler.stats.inc_value("newscrawl/politeness/waits")
+
+    async def _sleep(self, domain_key: str, seconds: float) -> None:
+        from twisted.internet import reactor  # the one Scrapy installed (asyncio)
+
+        woken: Deferred = Deferred()
+        timer = reactor.callLater(seconds, woken.callback, None)
+        self._waiters.setdefault(domain_key, []).append(woken)
+        try:
+            await maybe_deferred_to_future(woken)
+        finally:
+            if timer.active():
+                timer.cancel()
+            waiters = self._waiters.get(domain_key, [])
+            if woken in waiters:
+                waiters.remove(woken)
 
     def _release(self, request: Request) -> None:
         lease = request.meta.pop(LEASE_META, None)
         if lease is None or self._acquire is None:
             return
+        domain_key = self._keys(request)[0]
         try:
-            self.state._guard(self.state.client.zrem)(self._keys(request)[0], lease)
+            self.state._guard(self.state.client.zrem)(domain_key, lease)
         except StateError as err:  # the lease expires by itself
             log.warning("%s", err)
+        self._wake(domain_key)
+
+    def _wake(self, domain_key: str) -> None:
+        waiters = self._waiters.get(domain_key)
+        if waiters:
+            woken = waiters.pop(0)
+            if not woken.called:
+                woken.callback(None)
 
     def process_response(
         self, request: Request, response: Response, spider: Any = None
