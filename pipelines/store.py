@@ -21,6 +21,7 @@ from twisted.internet import task
 
 from newscrawl.crawl.context import CrawlContext
 from newscrawl.crawl.urls import url_key
+from newscrawl.errors import OutputError
 from newscrawl.record import ArticleRecord
 from newscrawl.store.jsonl import JsonlWriter, read_lines_from, repair_tail
 from newscrawl.store.state import CrawlState, EmittedRecord, PageState, content_hash_of
@@ -61,6 +62,8 @@ class StorePipeline:
 
     def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
         record: ArticleRecord = item["record"]
+        if self.ctx.fatal is not None:  # the output failed: nothing more is written this run
+            return item
         assert self.writer is not None
         page: PageState = item["page"]
         emitted = EmittedRecord(id=record.id, content_hash=item["content_hash"], url=record.url)
@@ -73,7 +76,11 @@ class StorePipeline:
     def flush(self) -> None:
         if self.writer is None or not self._pending:
             return
-        lines = self.writer.flush()
+        try:
+            lines = self.writer.flush()
+        except OutputError as exc:  # disk full, I/O error: the batch was cut back off the file
+            self._fail(exc)
+            return
         pending, self._pending = self._pending, []
         assert len(lines) == len(pending)
         self.ctx.state.commit_emitted(
@@ -89,13 +96,28 @@ class StorePipeline:
             if run is not None:
                 run.articles += 1
 
+    def _fail(self, exc: OutputError) -> None:
+        """Stop the run: its records are not marked emitted, so the next run fetches them again."""
+        self._pending.clear()
+        if self.ctx.fatal is None:
+            self.ctx.fatal = exc
+            log.error("%s; stopping the crawl", exc)
+            engine = self.crawler.engine
+            if engine is not None and engine.running:
+                from scrapy.utils.defer import deferred_from_coro
+
+                deferred_from_coro(engine.close_spider_async(reason="output-error"))
+
     def close_spider(self, spider: Any = None) -> None:
         if self._loop is not None and self._loop.running:
             self._loop.stop()
         if self.writer is None:
             return
         self.flush()
-        self.writer.close()
+        try:
+            self.writer.close()
+        except OutputError as exc:
+            self._fail(exc)
         path = self.writer.path
         if self.writer.lines_written == 0 and self.ctx.output.per_run and path.stat().st_size == 0:
             path.unlink()  # no empty per-run files

@@ -24,7 +24,7 @@ from scrapy.settings import BaseSettings
 
 from newscrawl.crawl.registry import Site, load_registry, select_sites, site_for_url
 from newscrawl.crawl.urls import in_domains
-from newscrawl.errors import ConfigError
+from newscrawl.errors import ConfigError, NewscrawlError, OutputError
 from newscrawl.store.manifest import manifest_path_for, write_json_atomic
 from newscrawl.store.state import CrawlState, PageState, open_state
 
@@ -122,6 +122,7 @@ class CrawlContext:
         self.errors: dict[str, int] = {}
         self.manifest: dict[str, Any] | None = None
         self.output_files: list[str] = []
+        self.fatal: NewscrawlError | None = None  # e.g. the output disk filled up: stop, exit 6
         self._locked = False
         self._deferred_pages: dict[str, list[PageState]] = {}
 
@@ -188,7 +189,11 @@ class CrawlContext:
             )
         finally:
             self.close()
-        write_json_atomic(self.output.manifest, self.manifest)
+        try:
+            write_json_atomic(self.output.manifest, self.manifest)
+        except OutputError as exc:  # reported by the runner (exit 6), not as a signal traceback
+            log.error("%s", exc)
+            self.fatal = self.fatal or exc
 
     def close(self) -> None:
         if self._locked:
@@ -308,6 +313,8 @@ def exit_code_for(
 
     if reason in ("shutdown", "cancelled"):
         return exitcodes.INTERRUPTED
+    if reason == "output-error":
+        return exitcodes.OUTPUT_ERROR
     serious = {k: v for k, v in errors.items() if k not in BENIGN_ERRORS}
     confirmed = sum(
         counts[k]

@@ -128,7 +128,8 @@ def run_crawl(opts: CrawlOptions) -> dict[str, Any]:
         process.start()
     finally:
         ctx.close()
-    fatal = getattr(ctx.state, "fatal", None)  # Redis state: unreachable after retries
+    # The output failed (disk full), or Redis state stayed unreachable after retries.
+    fatal = ctx.fatal or getattr(ctx.state, "fatal", None)
     if fatal is not None:
         raise fatal
     for failure in failures:

@@ -96,7 +96,9 @@ class JsonlWriter:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.repaired_bytes = repair_tail(self.path)
-            self._fh = self.path.open("ab")
+            # Unbuffered: a failed write (disk full) must leave no bytes behind in a Python
+            # buffer that a later flush or close would append after the cut.
+            self._fh = self.path.open("ab", buffering=0)
         except OSError as exc:
             raise OutputError(f"cannot open output {self.path}: {exc.strerror or exc}") from exc
         self.size = self._fh.tell()
@@ -119,8 +121,9 @@ class JsonlWriter:
         batch, self._buffer = self._buffer, []
         data = ("\n".join(batch) + "\n").encode("utf-8")
         try:
-            self._fh.write(data)
-            self._fh.flush()
+            view = memoryview(data)
+            while view:  # a raw file may take only part of the data per call
+                view = view[self._fh.write(view) or 0 :]
             os.fsync(self._fh.fileno())
         except OSError as exc:
             # Leave no partial batch behind: cut the file back to the last durable size.
