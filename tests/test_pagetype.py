@@ -194,3 +194,12 @@ def test_short_article_without_any_metadata_is_an_article() -> None:
     # About 100 words in three paragraphs, an h1 and nothing else: a short news piece.
     html = shell(f"<article><h1>Prada results</h1>{prose(3)}</article>", lang="en")
     assert page_type(html, "https://site.example.com/prada-results") is PageType.ARTICLE
+
+
+def test_section_page_carrying_a_teased_storys_jsonld_is_a_listing() -> None:
+    ld = (
+        '<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Brand 0 unveils",'
+        ' "url": "https://site.example.com/news/story-0/"}</script><meta property="og:type" content="website">'
+    )
+    html = shell(f"<main><h1>News</h1>{teasers(14, blurb_words=30)}</main>", ld)
+    assert page_type(html, "https://site.example.com/news/") is PageType.LISTING

@@ -126,7 +126,7 @@ def extract_metadata(doc: Document, *, fetched_at: datetime) -> Metadata:
     meta.og_type = (doc.meta_first("og:type") or "").lower() or None
     meta.canonical_url = _canonical(doc, ld)
     main = ld.main_article(meta.canonical_url or doc.url)
-    meta.article_jsonld = main is not None
+    meta.article_jsonld = main is not None and ld.about_page(main, meta.canonical_url, doc.url)
     page = ld.first_of(PAGE_TYPES)
     meta.site_name = _site_name(doc, ld, main)
     meta.language = _declared_language(doc, ld, main)
@@ -205,6 +205,25 @@ class _JsonLd:
                 return obj
         return None
 
+    def refs(self, obj: dict[str, Any]) -> list[str]:
+        """The URLs an object says it is about: ``url``, ``@id``, ``mainEntityOfPage``."""
+        out = []
+        for ref in (obj.get("url"), obj.get("@id"), self.resolve(obj.get("mainEntityOfPage"))):
+            ref = (ref.get("@id") or ref.get("url")) if isinstance(ref, dict) else ref
+            if isinstance(ref, str) and ref.startswith(("http://", "https://", "/")):
+                out.append(ref)
+        return out
+
+    def about_page(self, obj: dict[str, Any], *urls: str | None) -> bool:
+        """False only when the object names URLs and none is this page: the JSON-LD of a
+        teased story on a section page is not this page's article."""
+        refs = self.refs(obj)
+        if not refs:
+            return True
+        base = next((u for u in urls if u), None)
+        keys = {_url_key(_absolute(base, r) if r.startswith("/") else r) for r in refs}
+        return any(_url_key(u) in keys for u in urls if u)
+
     def main_article(self, url: str | None) -> dict[str, Any] | None:
         """The article object about this page: the one whose url/@id/mainEntityOfPage matches
         the page URL, else the first with a headline (lists of related articles come later)."""
@@ -214,11 +233,8 @@ class _JsonLd:
         key = _url_key(url)
         if key and len(articles) > 1:
             for obj in articles:
-                refs = [obj.get("url"), obj.get("@id"), self.resolve(obj.get("mainEntityOfPage"))]
-                for ref in refs:
-                    ref = ref.get("@id") or ref.get("url") if isinstance(ref, dict) else ref
-                    if isinstance(ref, str) and _url_key(ref) == key:
-                        return obj
+                if any(_url_key(ref) == key for ref in self.refs(obj)):
+                    return obj
         with_headline = [o for o in articles if o.get("headline") or o.get("name")]
         return (with_headline or articles)[0]
 
