@@ -249,3 +249,25 @@ def test_html_extraction_wins_when_it_holds_the_story() -> None:
     )
     body = body_of(doc)
     assert body.source == "html" and body.paragraphs == [INTRO, SECOND, CLOSING]
+
+
+@pytest.mark.parametrize(
+    "byline",
+    [
+        "By Rachel Douglass",
+        "Por María López | 21 de marzo de 2024",
+        "Di Giulia Rossi e Marco Bianchi",
+    ],
+)
+def test_byline_at_the_top_is_not_body_text(byline: str) -> None:
+    doc = page(f"<p>{byline}</p><p>{INTRO}</p><p>{SECOND}</p>")
+    assert body_of(doc).paragraphs == [INTRO, SECOND]
+
+
+def test_date_and_reading_time_lines_go_but_sentences_starting_alike_stay() -> None:
+    kept = "Published in 1998, her first book on couture became a standard reference for students."
+    doc = page(
+        f"<p>Updated 21.03.2024, 10:15</p><p>5 min read</p><p>{INTRO}</p><p>{kept}</p>"
+        "<p>Tags: Balenciaga, Kering</p>"
+    )
+    assert body_of(doc).paragraphs == [INTRO, kept]

@@ -41,6 +41,14 @@ TEASER_MAX_WORDS = 40
 RELATED_RUN_MAX_WORDS = 30  # after a "related" heading, blocks up to this long are teasers
 TITLE_SEARCH_BLOCKS = 3  # the headline, when trafilatura keeps it, is among the first blocks
 KICKER_MAX_WORDS = 6  # a block this short before the headline is a kicker or section label
+BYLINE_MAX_WORDS = 12
+_UPPER = "A-ZÀ-ÖØ-ÞĀ-ſ"
+_BYLINE = re.compile(
+    r"^(?i:by|por|di|par|von|door|text|texto|testo|texte|words|written by|escrito por|"
+    r"scritto da|écrit par|geschrieben von)[:\s]+"
+    rf"[{_UPPER}][\w.'’-]*(?:\s+(?:[{_UPPER}][\w.'’-]*|y|e|and|und|et|&|de|da|del|van|von|di|,))*"
+    r"(?:\s*[|,·•–—-]\s*.*)?$"
+)
 _SENTENCE_END = (".", "!", "?", "…", "”", "»", '"', "“", "’")
 
 
@@ -113,6 +121,7 @@ def extract_body(
     found = recover_blocks(tree, raw)
     found = drop_title(found, _titles(doc, meta))
     found = drop_standfirst(found, _descriptions(doc, meta))
+    found = drop_byline(found, meta.authors if meta is not None else [])
     blocks, teasers = clean_blocks(found)
     source = "html"
     declared = declared_blocks(doc, blocks)
@@ -227,6 +236,24 @@ def drop_standfirst(blocks: list[Block], descriptions: set[str]) -> list[Block]:
         b for i, b in enumerate(blocks)
         if not (i < TITLE_SEARCH_BLOCKS and b.kind == "head" and normalize_line(b.text) in descriptions)
     ]  # fmt: skip
+
+
+def drop_byline(blocks: list[Block], authors: list[str]) -> list[Block]:
+    """A byline ("By Rachel Douglass", "Por María López | 21 de marzo") is a record field.
+
+    Only short single-line blocks at the top: one naming an author the metadata found, or
+    one shaped like a byline (keyword, then capitalised names).
+    """
+    names = [a.lower() for a in authors if a.strip()]
+
+    def is_byline(block: Block) -> bool:
+        if len(block.lines) != 1 or block.words > BYLINE_MAX_WORDS:
+            return False
+        line = block.lines[0]
+        return bool(_BYLINE.match(line)) or any(n in line.lower() for n in names)
+
+    head = [b for b in blocks[: TITLE_SEARCH_BLOCKS + 1] if is_byline(b)]
+    return [b for b in blocks if b not in head] if head else blocks
 
 
 def drop_title(blocks: list[Block], titles: set[str]) -> list[Block]:
