@@ -278,7 +278,7 @@ class DistributedScheduler(Scheduler):
             del self.inflight[token]
         self.job.ack(acks)
 
-    def _tick(self) -> None:
+    def _tick(self, nudge: bool = True) -> None:
         if self.state.fatal is not None:
             self._fail(self.state.fatal)  # e.g. seen first by the heartbeat thread
             return
@@ -296,13 +296,15 @@ class DistributedScheduler(Scheduler):
             self._fail(err)
             return
         slot = getattr(self.crawler.engine, "_slot", None)
-        if slot is not None and slot.closing is None:
+        if nudge and slot is not None and slot.closing is None:
             slot.nextcall.schedule()  # pick up work other workers queued
 
     def _on_idle(self, spider: Any) -> None:
         if self.state.fatal is not None:
             return
-        self._tick()
+        # No nudge here: the engine calls this whenever it finds itself idle, and waking it
+        # from here would spin; the periodic tick wakes it at most once per interval.
+        self._tick(nudge=False)
         if self.state.fatal is not None:
             return
         try:
