@@ -121,11 +121,13 @@ def run_crawl(opts: CrawlOptions) -> dict[str, Any]:
         ctx.close()
         raise
     failures: list[BaseException] = []
+    interrupted: list[int] = []
     try:
         # Scrapy installs its own root log handler honouring LOG_LEVEL; drop the CLI's.
         for handler in list(logging.root.handlers):
             logging.root.removeHandler(handler)
         process = CrawlerProcess(settings)
+        _note_signals(process, interrupted)
         crawler = process.create_crawler(NewsSpider)
         CrawlContext.attach(ctx, crawler)
         deferred = process.crawl(crawler)
@@ -140,10 +142,28 @@ def run_crawl(opts: CrawlOptions) -> dict[str, Any]:
     for failure in failures:
         if isinstance(failure, NewscrawlError):
             raise failure
+    if ctx.manifest is None and interrupted:
+        # A second Ctrl-C stops Scrapy without closing the spider: no manifest, but every line
+        # on disk is whole and in the state, and the next run fetches the rest.
+        raise KeyboardInterrupt
     if ctx.manifest is None:
         detail = f": {failures[0]!r}" if failures else ""
         raise NewscrawlError(f"the crawl stopped before it could finish{detail}")
     return ctx.manifest
+
+
+def _note_signals(process: Any, seen: list[int]) -> None:
+    """Record Ctrl-C/SIGTERM as Scrapy handles them, so a forced stop still exits 130."""
+    for name in ("_signal_shutdown", "_signal_kill"):
+        handler = getattr(process, name, None)
+        if handler is None:  # a Scrapy without these hooks: exit codes fall back to 1
+            continue
+
+        def noted(signum: int, frame: Any, _handler: Any = handler) -> None:
+            seen.append(signum)
+            _handler(signum, frame)
+
+        setattr(process, name, noted)
 
 
 def check_output_writable(folder: Path) -> None:
