@@ -271,3 +271,16 @@ def test_date_and_reading_time_lines_go_but_sentences_starting_alike_stay() -> N
         "<p>Tags: Balenciaga, Kering</p>"
     )
     assert body_of(doc).paragraphs == [INTRO, kept]
+
+
+@pytest.mark.parametrize(
+    "markup", ['<p class="standfirst">{}</p>', '<div class="articolo__sommario"><p>{}</p></div>']
+)
+def test_paragraph_marked_as_dek_goes(markup: str) -> None:
+    dek = "The luxury house commits to a three-year programme for children's mental health."
+    meta = f'<meta property="og:description" content="{dek}">'
+    html = (
+        f"<html><head><title>T</title>{meta}</head><body><article>{HEADLINE}"
+        f"{markup.format(dek)}<div class='body'><p>{INTRO}</p><p>{SECOND}</p></div></article></body></html>"
+    )
+    assert extract_body(Document.parse(html)).paragraphs == [INTRO, SECOND]

@@ -42,6 +42,18 @@ RELATED_RUN_MAX_WORDS = 30  # after a "related" heading, blocks up to this long 
 TITLE_SEARCH_BLOCKS = 3  # the headline, when trafilatura keeps it, is among the first blocks
 KICKER_MAX_WORDS = 6  # a block this short before the headline is a kicker or section label
 BYLINE_MAX_WORDS = 12
+DEK_PROBE_CHARS = 60
+# Class/id tokens of the standfirst (dek) under a headline, in the languages we cover.
+_DEK_NAMES = """
+dek deck standfirst strapline subhead subtitle subtitulo sottotitolo soustitre chapo chapeau
+sommario entradilla bajada summary abstract excerpt lead lede intro teaser vorspann anreisser
+resumo linhafina description descripcion
+"""
+DEK_TOKENS = frozenset(_DEK_NAMES.split())
+_NAME_SPLIT = re.compile(r"[^a-z0-9]+")
+_HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
+_NOT_SHOWN = frozenset({"script", "style", "noscript", "template", "title", "textarea"})
+_TEXT_HOLDERS = lxml.etree.XPath("//*[text()[contains(normalize-space(.), $s)]]")
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-ſ"
 _BYLINE = re.compile(
     r"^(?i:by|por|di|par|von|door|text|texto|testo|texte|words|written by|escrito por|"
@@ -120,7 +132,7 @@ def extract_body(
     raw = _trafilatura_blocks(tree)
     found = recover_blocks(tree, raw)
     found = drop_title(found, _titles(doc, meta))
-    found = drop_standfirst(found, _descriptions(doc, meta))
+    found = drop_standfirst(found, _descriptions(doc, meta), tree)
     found = drop_byline(found, meta.authors if meta is not None else [])
     blocks, teasers = clean_blocks(found)
     source = "html"
@@ -225,17 +237,43 @@ def _descriptions(doc: Document, meta: Metadata | None) -> set[str]:
     return {normalize_line(t) for t in found if t and t.strip()}
 
 
-def drop_standfirst(blocks: list[Block], descriptions: set[str]) -> list[Block]:
-    """A subheading at the top that repeats the page description is the dek, a record field.
+def drop_standfirst(
+    blocks: list[Block], descriptions: set[str], tree: lxml.html.HtmlElement
+) -> list[Block]:
+    """A block at the top that repeats the page description is the dek, a record field...
 
-    Only headings: when the description repeats the first *paragraph*, that is the lede.
+    ...when it is a heading, or when the page marks it as one (``p.dek``, ``div.standfirst``,
+    ``h2.entradilla``, ``p.article__chapo``). When the description merely repeats the first
+    paragraph of the story (a plain ``<p>`` in the body), that paragraph is the lede and stays.
     """
     if not descriptions:
         return blocks
-    return [
-        b for i, b in enumerate(blocks)
-        if not (i < TITLE_SEARCH_BLOCKS and b.kind == "head" and normalize_line(b.text) in descriptions)
-    ]  # fmt: skip
+    out = []
+    for i, block in enumerate(blocks):
+        is_dek = (
+            i < TITLE_SEARCH_BLOCKS
+            and normalize_line(block.text) in descriptions
+            and (block.kind == "head" or _marked_as_dek(tree, block.lines[0]))
+        )
+        if not is_dek:
+            out.append(block)
+    return out
+
+
+def _marked_as_dek(tree: lxml.html.HtmlElement, text: str) -> bool:
+    """Every element showing ``text`` (or its parent) carries a dek-like class or id."""
+    probe = text[:DEK_PROBE_CHARS]
+    holders = [el for el in _TEXT_HOLDERS(tree, s=probe) if el.tag not in _NOT_SHOWN]
+    if not holders:
+        return False
+    return all(_dek_like(el) or _dek_like(el.getparent()) or el.tag in _HEADINGS for el in holders)
+
+
+def _dek_like(el: lxml.html.HtmlElement | None) -> bool:
+    if el is None:
+        return False
+    names = f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+    return not DEK_TOKENS.isdisjoint(_NAME_SPLIT.split(names))
 
 
 def drop_byline(blocks: list[Block], authors: list[str]) -> list[Block]:
