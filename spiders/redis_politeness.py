@@ -250,14 +250,19 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         from twisted.internet import reactor
 
         key = self.prefix + robots_url
+        me = getattr(self.state, "worker", "")
         for _ in range(300):
             try:
                 body = self.client.get(key)
                 if body is not None:
                     return body
-                if self.client.set(key + ":fetching", "1", nx=True, ex=60):
+                if self.client.set(key + ":fetching", me, nx=True, ex=60):
                     return None  # our turn to fetch it
-            except RedisError:
+                fetcher = self.client.get(key + ":fetching")
+                if fetcher is not None and not self.state.is_alive(fetcher.decode()):
+                    self.client.delete(key + ":fetching")  # its fetcher died: take over
+                    continue
+            except (RedisError, StateError):
                 return None  # no shared copy: fetch it ourselves
             await maybe_deferred_to_future(task.deferLater(reactor, 0.2, lambda: None))
         return None
