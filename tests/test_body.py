@@ -284,3 +284,11 @@ def test_paragraph_marked_as_dek_goes(markup: str) -> None:
         f"{markup.format(dek)}<div class='body'><p>{INTRO}</p><p>{SECOND}</p></div></article></body></html>"
     )
     assert extract_body(Document.parse(html)).paragraphs == [INTRO, SECOND]
+
+
+def test_body_reports_what_the_layers_did() -> None:
+    doc = page(f"<p>{INTRO}</p><p>Advertisement</p><p>{SECOND}</p><p>{CLOSING}</p>")
+    body = body_of(doc)
+    assert body.source == "html" and body.recovered_blocks >= 0
+    assert body.removed_blocks >= 1  # the ad label (and the headline if trafilatura kept it)
+    assert len(body.blocks) == len(body.paragraphs) == 3

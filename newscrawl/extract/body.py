@@ -70,7 +70,8 @@ class Body:
 
     ``paragraphs``: the blocks, in order; a list is one paragraph of ``- item`` lines.
     ``blocks``: the same as ``Block`` objects (kind: p, head, list, quote, table, code).
-    ``removed_blocks``: blocks found that the boilerplate layers dropped.
+    ``removed_blocks``: blocks found that the cleaning dropped (headline, dek, byline,
+    boilerplate, teasers, site template).
     ``recovered_blocks``: blocks trafilatura missed that ``recover_blocks`` put back.
     ``link_density``: share of the kept text that is link text (teaser lists score high).
     ``teaser_blocks``: link-heavy blocks dropped as teasers (many of them means a listing page).
@@ -131,6 +132,8 @@ def extract_body(
     prune_boilerplate_nodes(tree)
     raw = _trafilatura_blocks(tree)
     found = recover_blocks(tree, raw)
+    recovered = len(found) - len(raw)
+    candidates = len(found)
     found = drop_title(found, _titles(doc, meta))
     found = drop_standfirst(found, _descriptions(doc, meta), tree)
     found = drop_byline(found, meta.authors if meta is not None else [])
@@ -138,9 +141,8 @@ def extract_body(
     source = "html"
     declared = declared_blocks(doc, blocks)
     if declared is not None:
-        raw = found = declared
-        blocks, teasers = clean_blocks(found)
-        source = "jsonld"
+        blocks, teasers = clean_blocks(declared)
+        recovered, candidates, source = 0, len(declared), "jsonld"
     if memory is not None and site:
         recurring = memory.observe(site, doc.url or "", [b.text for b in blocks])
         blocks = [b for b in blocks if b.text not in recurring]
@@ -148,8 +150,8 @@ def extract_body(
     return Body(
         paragraphs=[b.text for b in blocks],
         blocks=blocks,
-        removed_blocks=len(found) - len(blocks),
-        recovered_blocks=len(found) - len(raw),
+        removed_blocks=candidates - len(blocks),
+        recovered_blocks=recovered,
         link_density=sum(b.link_chars for b in blocks) / chars if chars else 0.0,
         teaser_blocks=teasers,
         source=source,
