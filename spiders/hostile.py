@@ -17,6 +17,7 @@ pathological-markup    sniffed here (linear scan), dropped         HostileRespon
 empty-body             dropped                                     HostileResponseMiddleware
 wrong-charset          decoded by extraction anyway                HostileResponseMiddleware
 http-error             ``RETRY_TIMES``, capped ``Retry-After``     HostileResponseMiddleware
+                       (404/410 are left to the crawl's error counts)
 http-error-retry-after (same; the server asked us to wait)         HostileResponseMiddleware
 =====================  ==========================================  ==========================
 
@@ -54,6 +55,7 @@ logger = logging.getLogger(__name__)
 STATS_PREFIX = "newscrawl/hostile/"
 REFUSED_PREFIX = "newscrawl/refused/"  # shared with newscrawl.spiders.netguard
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+_GONE = frozenset({404, 410})  # dead links are the web being the web: reported as errors only
 _HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 
 
@@ -87,7 +89,7 @@ class HostileResponseMiddleware:
     def process_response(self, request: Request, response: Response,
                          spider: Spider | None = None) -> Response:  # fmt: skip
         status = response.status
-        if status >= 400:
+        if status >= 400 and status not in _GONE:
             count(self.stats, "http-error")
             if response.headers.get(b"Retry-After"):
                 count(self.stats, "http-error-retry-after")

@@ -92,7 +92,7 @@ HOSTILE_CASES: dict[str, str] = {
     "/news/2026/11/truncated": "hostile/truncated",
     "/news/2026/11/slow-drip": "hostile/timeout",
     "/loop/0": "hostile/redirect-limit",
-    "/news/2026/11/gone": "hostile/http-error",
+    "/news/2026/11/broken": "hostile/http-error",
     "/news/2026/11/busy": "hostile/http-error-retry-after",
     "/news/2026/11/to-metadata": "refused/metadata-address",
     "/news/2026/11/to-file": "refused/scheme",
@@ -282,7 +282,7 @@ _CASES = {
         headers={"Content-Length": "500000"}),
     "/news/2026/11/slow-drip": lambda base: Response(
         stream=iter(_drip(SLOW_DRIP_SECONDS)), chunk_delay=0.25),
-    "/news/2026/11/gone": lambda base: Response(status=410, body=b"<h1>Gone</h1>"),
+    "/news/2026/11/broken": lambda base: Response(status=500, body=b"<h1>Server error</h1>"),
     "/news/2026/11/busy": lambda base: Response(
         status=503, body=b"<h1>Busy</h1>", headers={"Retry-After": "1"}),
     "/news/2026/11/to-metadata": lambda base: Response(
