@@ -43,6 +43,10 @@ RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
 # Our retry middleware replaces Scrapy's: same settings, plus backoff and Retry-After.
 NEWSCRAWL_RETRY_BACKOFF_BASE = 2.0  # seconds; attempt n waits base * 2**(n-1), with jitter
 NEWSCRAWL_RETRY_MAX_DELAY = 120.0  # cap on any wait, including a server's Retry-After
+# Scrapy processes each response's output with this many parallel asyncio workers, created
+# anew per response. Our callbacks yield one page item at most, so 100 (the default) only
+# costs CPU: about a third of the crawl's non-extraction time on a loopback benchmark.
+CONCURRENT_ITEMS = 8
 COOKIES_ENABLED = False  # news pages need no session; cookies only invite session-id traps
 DNSCACHE_ENABLED = True
 REACTOR_THREADPOOL_MAXSIZE = 10
