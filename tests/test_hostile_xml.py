@@ -161,3 +161,25 @@ def test_junk_raises_discovery_error_or_yields_nothing(junk: bytes) -> None:
     except DiscoveryError:
         return
     assert sitemap.entries == []
+
+
+def test_gzip_multi_member_and_truncated_files() -> None:
+    """``cat a.gz b.gz`` is valid gzip (all members are read); a cut file keeps what it yields."""
+    head = f"<urlset {NS}><url><loc>https://news.example/a</loc></url>".encode()
+    tail = b"<url><loc>https://news.example/b</loc></url></urlset>"
+    joined = gzip.compress(head) + gzip.compress(tail)
+    assert [e.url for e in parse_sitemap(joined, BASE).entries] == [
+        "https://news.example/a", "https://news.example/b"]  # fmt: skip
+    cut = gzip.compress(head + tail)[:-12]
+    assert [e.url for e in parse_sitemap(cut, BASE).entries][:1] == ["https://news.example/a"]
+
+
+def test_gzip_bomb_memory_is_bounded_by_the_limit() -> None:
+    import resource
+
+    bomb = gzip_bomb_sitemap()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    with pytest.raises(DiscoveryError):
+        parse_sitemap(bomb, BASE, max_size=8 * 1024 * 1024)
+    grown_mb = (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024
+    assert grown_mb < 40  # ~8 MB kept, never the 128 MB the bomb expands to

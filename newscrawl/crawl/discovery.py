@@ -56,15 +56,37 @@ def robots_sitemaps(body: bytes | str, base_url: str) -> list[str]:
 
 
 def gunzip_limited(data: bytes, max_size: int = MAX_XML_BYTES) -> bytes:
-    """Decompress gzip ``data``, refusing to expand past ``max_size`` (decompression bombs)."""
-    decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
-    try:
-        out = decomp.decompress(data, max_size + 1)
-    except zlib.error as exc:
-        raise DiscoveryError(f"not valid gzip data: {exc}") from exc
-    if len(out) > max_size or decomp.unconsumed_tail:
-        raise DiscoveryError(f"gzip body expands past {max_size} bytes")
-    return out
+    """Decompress gzip ``data``, refusing to expand past ``max_size`` (decompression bombs).
+
+    Decompresses in 1 MB steps, so a bomb costs at most ``max_size`` of memory before it is
+    refused; reads every member of a multi-member file (``cat a.gz b.gz``) and keeps what a
+    truncated file yields.
+    """
+    out = bytearray()
+    pending = data
+    while pending[:2] == GZIP_MAGIC:
+        decomp = zlib.decompressobj(16 + zlib.MAX_WBITS)
+        chunk = pending
+        while chunk:
+            try:
+                piece = decomp.decompress(chunk, _GUNZIP_STEP)
+            except zlib.error as exc:
+                if out:  # a damaged later member: keep what came before
+                    return bytes(out)
+                raise DiscoveryError(f"not valid gzip data: {exc}") from exc
+            out += piece
+            if len(out) > max_size:
+                raise DiscoveryError(f"gzip body expands past {max_size} bytes")
+            if decomp.eof:
+                break
+            chunk = decomp.unconsumed_tail
+        if not decomp.eof:
+            break  # truncated: keep what it yielded
+        pending = decomp.unused_data
+    return bytes(out)
+
+
+_GUNZIP_STEP = 1024 * 1024
 
 
 def maybe_gunzip(data: bytes, max_size: int = MAX_XML_BYTES) -> bytes:
