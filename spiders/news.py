@@ -542,29 +542,37 @@ class NewsSpider(Spider):
         )
 
 
+_ERROR_NAMES = (  # exception class name fragment -> error kind (Scrapy and Twisted spellings)
+    ("DNSLookup", "dns"),
+    ("ConnectionRefused", "connection-refused"),
+    ("Timeout", "timeout"),
+    ("TimedOut", "timeout"),
+    ("Cancelled", "too-large"),
+    ("ResponseNeverReceived", "connection"),
+    ("ResponseFailed", "connection"),
+    ("ConnectionLost", "connection"),
+    ("ConnectionDone", "connection"),
+    ("ConnectError", "connection"),
+    ("SSL", "tls"),
+    ("TLS", "tls"),
+)
+
+
 def error_kind(failure: Failure) -> str:
     """A stable, countable name for what went wrong with a request."""
     from scrapy.exceptions import IgnoreRequest
-    from twisted.internet import error as net
 
     exc = failure.value
     if isinstance(exc, HttpError):
         return f"http_{exc.response.status}"
     if isinstance(exc, IgnoreRequest):
         return "ignored"
-    if isinstance(exc, net.DNSLookupError):
-        return "dns"
-    if isinstance(exc, (net.TimeoutError, net.TCPTimedOutError)):
-        return "timeout"
-    if isinstance(
-        exc, (net.ConnectionRefusedError, net.ConnectError, net.ConnectionLost, net.ConnectionDone)
-    ):
-        return "connection"
     name = type(exc).__name__
-    if "Cancelled" in name or "maxsize" in str(exc).lower():
+    if "maxsize" in str(exc).lower():
         return "too-large"
-    if "ResponseNeverReceived" in name or "ResponseFailed" in name:
-        return "connection"
+    for fragment, kind in _ERROR_NAMES:
+        if fragment in name:
+            return kind
     return name
 
 

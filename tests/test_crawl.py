@@ -142,7 +142,7 @@ def test_first_run_succeeds_and_writes_a_manifest(first: dict[str, Any]) -> None
     m = run.manifest
     assert m["finish_reason"] == "finished" and m["exit_code"] == exitcodes.OK
     assert m["counts"]["records_written"] == len(records(first["out"]))
-    assert all(Path(f).exists() for f in m["output_files"])
+    assert m["output_files"] and all(Path(f).exists() for f in m["output_files"])
     assert set(m["errors"]) <= {
         "http_404",
         "robots-forbidden",

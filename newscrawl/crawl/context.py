@@ -295,7 +295,7 @@ def build_manifest(ctx: CrawlContext, stats: dict[str, Any], reason: str) -> dic
         # Hostile or broken responses and refused targets, by kind (docs/safety.md).
         "hostile": _by_kind(stats, "newscrawl/hostile/"),
         "refused": _by_kind(stats, "newscrawl/refused/"),
-        "output_files": ctx.output_files or [str(ctx.output.path)],
+        "output_files": list(ctx.output_files),  # empty when the run wrote nothing new
         "manifest": str(ctx.output.manifest),
         "exit_code": exit_code_for(counts, errors, sites, reason),
     }

@@ -205,7 +205,7 @@ def format_summary(manifest: dict[str, Any]) -> str:
             f"  {name}: {site['articles_written']} written, {site['pages_fetched']} fetched, "
             f"{site['errors']} errors{budget}{flag}"
         )
-    lines.append(f"  output: {', '.join(manifest['output_files'])}")
+    lines.append(f"  output: {', '.join(manifest['output_files']) or '(nothing new to write)'}")
     lines.append(f"  manifest: {manifest['manifest']}")
     code = manifest["exit_code"]
     meaning = {
