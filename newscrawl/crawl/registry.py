@@ -1,4 +1,4 @@
-"""The site registry: a site is data (TOML), validated on load with messages that name the file.
+r"""The site registry: a site is data (TOML), validated on load with messages that name the file.
 
 A registry is either a directory of ``*.toml`` files (one site each, the shipped
 ``newscrawl/sites/``) or a single TOML file holding ``[[site]]`` tables. Every key is checked:
