@@ -31,6 +31,7 @@ from newscrawl.extract.blocks import Block, blocks_from_xml
 from newscrawl.extract.boilerplate import PHRASES, normalize_line, prune_boilerplate_nodes
 from newscrawl.extract.document import Document
 from newscrawl.extract.recovery import recover_blocks
+from newscrawl.extract.xpaths import DEK_TOKENS, TEXT_HOLDERS
 
 if TYPE_CHECKING:
     from newscrawl.extract.metadata import Metadata
@@ -44,16 +45,9 @@ KICKER_MAX_WORDS = 6  # a block this short before the headline is a kicker or se
 BYLINE_MAX_WORDS = 12
 DEK_PROBE_CHARS = 60
 # Class/id tokens of the standfirst (dek) under a headline, in the languages we cover.
-_DEK_NAMES = """
-dek deck standfirst strapline subhead subtitle subtitulo sottotitolo soustitre chapo chapeau
-sommario entradilla bajada summary abstract excerpt lead lede intro teaser vorspann anreisser
-resumo linhafina description descripcion
-"""
-DEK_TOKENS = frozenset(_DEK_NAMES.split())
 _NAME_SPLIT = re.compile(r"[^a-z0-9]+")
 _HEADINGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6"})
 _NOT_SHOWN = frozenset({"script", "style", "noscript", "template", "title", "textarea"})
-_TEXT_HOLDERS = lxml.etree.XPath("//*[text()[contains(normalize-space(.), $s)]]")
 _UPPER = "A-ZÀ-ÖØ-ÞĀ-ſ"
 _BYLINE = re.compile(
     r"^(?i:by|por|di|par|von|door|text|texto|testo|texte|words|written by|escrito por|"
@@ -265,7 +259,7 @@ def drop_standfirst(
 def _marked_as_dek(tree: lxml.html.HtmlElement, text: str) -> bool:
     """Every element showing ``text`` (or its parent) carries a dek-like class or id."""
     probe = text[:DEK_PROBE_CHARS]
-    holders = [el for el in _TEXT_HOLDERS(tree, s=probe) if el.tag not in _NOT_SHOWN]
+    holders = [el for el in TEXT_HOLDERS(tree, s=probe) if el.tag not in _NOT_SHOWN]
     if not holders:
         return False
     return all(_dek_like(el) or _dek_like(el.getparent()) or el.tag in _HEADINGS for el in holders)

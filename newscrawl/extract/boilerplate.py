@@ -38,12 +38,15 @@ import lxml.etree
 import lxml.html
 
 from newscrawl.extract.xpaths import (
+    ATTRIBUTE_VALUES,
     BOILERPLATE_COMPOUNDS,
     BOILERPLATE_ROLES,
     BOILERPLATE_TOKENS,
     COMPOUND_LENGTHS,
+    CONTAINS_ARTICLE,
     DROP_TAGS,
     PROTECTED_TAGS,
+    ROLE_AND_DROP_TAGS,
     TAXONOMY_CLASS_PREFIXES,
     TOKEN_ATTRIBUTES,
 )
@@ -174,18 +177,10 @@ def _decamel(value: str) -> str:
     return _CAMEL.sub(r"\1-\2", value).lower() if not value.islower() else value
 
 
-# Attribute values come back as strings, so elements are only materialised for the few hits.
-_ATTRIBUTE_VALUES = lxml.etree.XPath("|".join(f"//@{a}" for a in TOKEN_ATTRIBUTES))
-_CONTAINS_ARTICLE = lxml.etree.XPath(
-    "boolean(descendant::article or descendant::main or descendant::*[@itemprop='articleBody'])"
-)
-_ROLE_AND_TAGS = lxml.etree.XPath("//*[@role]|" + "|".join(f"//{t}" for t in DROP_TAGS))
-
-
 def prune_boilerplate_nodes(tree: lxml.html.HtmlElement) -> int:
     """Drop boilerplate elements from ``tree`` in place (keeping their tails); returns how many."""
-    found = {v.getparent() for v in _ATTRIBUTE_VALUES(tree) if _quick(v)}
-    found.update(_ROLE_AND_TAGS(tree))
+    found = {v.getparent() for v in ATTRIBUTE_VALUES(tree) if _quick(v)}
+    found.update(ROLE_AND_DROP_TAGS(tree))
     doomed = [el for el in found if _looks_boilerplate(el) and el.getparent() is not None]
     if not doomed:
         return 0
@@ -203,7 +198,7 @@ def _holds_article(el: lxml.html.HtmlElement, page_text: int) -> bool:
     text = _article_text(el, stop=ARTICLE_TEXT_GUARD)
     if text >= ARTICLE_TEXT_GUARD or (text and text >= page_text // 2):
         return True
-    return bool(_CONTAINS_ARTICLE(el))
+    return bool(CONTAINS_ARTICLE(el))
 
 
 def _looks_boilerplate(el: lxml.html.HtmlElement) -> bool:

@@ -1,6 +1,7 @@
-"""Which page elements are boilerplate by their markup: class/id/role/aria tokens, as data.
+"""Markup as data: the class/id/role tokens and the XPath expressions the body steps use.
 
-Read by ``boilerplate.prune_boilerplate_nodes`` before trafilatura sees the tree. Trafilatura
+The boilerplate tokens are read by ``boilerplate.prune_boilerplate_nodes`` before trafilatura
+sees the tree; the dek tokens by ``body.drop_standfirst``. Trafilatura
 already drops much navigation and comment markup; these lists add what it keeps and what a
 fashion-news page is full of: Instagram and TikTok embeds (``blockquote.instagram-media``
 carries "View this post on Instagram" and "A post shared by ..."), figure captions and credits, consent banners, paywall and newsletter boxes,
@@ -18,6 +19,8 @@ go, through the phrase lists.
 """
 
 from __future__ import annotations
+
+import lxml.etree
 
 # A single token in class/id/aria-label/data-component that marks the element as boilerplate.
 _TOKENS = """
@@ -76,3 +79,22 @@ DROP_TAGS: tuple[str, ...] = ("figcaption", "nav", "footer", "aside", "form", "b
 
 # Attributes whose values are tokenised.
 TOKEN_ATTRIBUTES: tuple[str, ...] = ("class", "id", "aria-label", "data-component", "data-module")
+
+# Class/id tokens of the standfirst (dek) under a headline, in the languages we cover.
+_DEK_NAMES = """
+dek deck standfirst strapline subhead subtitle subtitulo sottotitolo soustitre chapo chapeau
+sommario entradilla bajada summary abstract excerpt lead lede intro teaser vorspann anreisser
+resumo linhafina description descripcion
+"""
+DEK_TOKENS: frozenset[str] = frozenset(_DEK_NAMES.split())
+
+# --- compiled expressions ------------------------------------------------------------------
+
+# Attribute values come back as strings, so elements are only materialised for the few hits.
+ATTRIBUTE_VALUES = lxml.etree.XPath("|".join(f"//@{a}" for a in TOKEN_ATTRIBUTES))
+ROLE_AND_DROP_TAGS = lxml.etree.XPath("//*[@role]|" + "|".join(f"//{t}" for t in DROP_TAGS))
+CONTAINS_ARTICLE = lxml.etree.XPath(
+    "boolean(descendant::article or descendant::main or descendant::*[@itemprop='articleBody'])"
+)
+# Elements with a direct text node containing $s (the start of a line of text).
+TEXT_HOLDERS = lxml.etree.XPath("//*[text()[contains(normalize-space(.), $s)]]")
