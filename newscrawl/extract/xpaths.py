@@ -1,11 +1,13 @@
 """Markup as data: the class/id/role tokens and the XPath expressions the body steps use.
 
 The boilerplate tokens are read by ``boilerplate.prune_boilerplate_nodes`` before trafilatura
-sees the tree; the dek tokens by ``body.drop_standfirst``. Trafilatura
-already drops much navigation and comment markup; these lists add what it keeps and what a
-fashion-news page is full of: Instagram and TikTok embeds (``blockquote.instagram-media``
-carries "View this post on Instagram" and "A post shared by ..."), figure captions and credits, consent banners, paywall and newsletter boxes,
-share bars, related-article rails and ad slots.
+sees the tree, the dek tokens by ``body.drop_standfirst``. Trafilatura already drops much
+navigation and comment markup; these lists add what it keeps and what a fashion-news page is
+full of: Instagram and TikTok embeds (``blockquote.instagram-media`` carries "View this post on
+Instagram" and "A post shared by ..."), figure captions and credits, consent banners, paywall
+and newsletter boxes, share bars, related-article rails and ad slots, with the class names
+Spanish, Italian, French, German and Portuguese sites use for them (``publi``, ``pie-foto``,
+``correlati``, ``werbung``, ``compartilhar``...).
 
 Matching is on tokens of the lowercased attribute value split at anything not a letter or digit
 (``"c-share-bar__item"`` -> ``c``, ``share``, ``bar``, ``item``), so ``ad`` matches ``ad-slot`` but
