@@ -80,9 +80,13 @@ refused_hosts = _RefusedHosts()
 class GuardedResolver(CachingThreadedResolver):
     """The default caching resolver, refusing answers that are not public addresses."""
 
-    def __init__(self, reactor: Any, cache_size: int, timeout: float, allow_private: bool = False):
+    def __init__(self, reactor: Any, cache_size: int, timeout: float, allow_private: bool = False,
+                 proxy_hosts: frozenset[str] = frozenset()):  # fmt: skip
         super().__init__(reactor, cache_size, timeout)
         self.allow_private = allow_private
+        # A configured HTTP proxy often lives on a private address; the crawler must reach it.
+        # (Targets behind a proxy are resolved by the proxy, which should apply this policy.)
+        self.proxy_hosts = proxy_hosts
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, reactor: Any) -> GuardedResolver:
@@ -90,7 +94,7 @@ class GuardedResolver(CachingThreadedResolver):
         settings = crawler.settings
         cache_size = settings.getint("DNSCACHE_SIZE") if settings.getbool("DNSCACHE_ENABLED") else 0
         return cls(reactor, cache_size, settings.getfloat("DNS_TIMEOUT"),
-                   allow_private=allow_private_from(settings))  # fmt: skip
+                   allow_private=allow_private_from(settings), proxy_hosts=_proxy_hosts())  # fmt: skip
 
     def getHostByName(self, name: str, timeout: Sequence[int] = ()) -> Deferred[str]:
         result = super().getHostByName(name, timeout)
@@ -98,7 +102,8 @@ class GuardedResolver(CachingThreadedResolver):
         return result
 
     def _check(self, address: str, name: str) -> str:
-        refusal = address_refusal(address, self.allow_private)
+        allow = self.allow_private or name.lower().rstrip(".") in getattr(self, "proxy_hosts", ())
+        refusal = address_refusal(address, allow)
         if refusal is None:
             refused_hosts.discard(name)
             return address
@@ -158,6 +163,19 @@ class RefusedLookupMiddleware(_Counting):
         if refusal is not None:
             raise self.refuse(request, refusal)
         return None
+
+
+def _proxy_hosts() -> frozenset[str]:
+    """Host names of the proxies configured in the environment (``http_proxy``, ...)."""
+    from urllib.request import getproxies
+
+    hosts = set()
+    for scheme, url in getproxies().items():
+        if scheme in ("http", "https") and url:
+            host = _host(url if "://" in url else f"http://{url}")
+            if host:
+                hosts.add(host.lower().rstrip("."))
+    return frozenset(hosts)
 
 
 def _host(url: str) -> str | None:

@@ -214,3 +214,15 @@ def test_redirects_past_the_limit_or_to_other_schemes_are_counted() -> None:
     to_file = Response(first.url, status=302, headers={"Location": b"file:///etc/passwd"})
     mw.process_response(first, to_file)
     assert _stat(crawler, "newscrawl/refused/scheme") == 1
+
+
+def test_resolver_reaches_a_configured_proxy_on_a_private_address(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("https_proxy", "http://proxy.corp.example:3128")
+    resolver = GuardedResolver.__new__(GuardedResolver)
+    resolver.allow_private = False
+    resolver.proxy_hosts = netguard._proxy_hosts()
+    assert resolver._check("10.20.0.3", "proxy.corp.example") == "10.20.0.3"
+    with pytest.raises(DNSLookupError):
+        resolver._check("10.20.0.4", "intranet.corp.example")
