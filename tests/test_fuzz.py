@@ -105,6 +105,9 @@ _JUNK = [
     b"<?xml version='1.0' encoding='utf-16'?>",
     b'<meta charset="utf-16">',
     b'<meta charset="x-bogus">',
+    b'<meta charset="base64">',
+    b'<meta charset="utf-16">',
+    b'<meta charset="cp037">',
     b'<meta http-equiv="Content-Type" content="text/html; charset=shift_jis">',
     b'<script type="application/ld+json">{"@type":"NewsArticle","headline":',
     b"}]}",
@@ -218,7 +221,7 @@ def _check_extract(html: bytes, encoding: str | None = None) -> None:
 
 
 @FUZZ
-@given(mutated_page(), st.sampled_from([None, "utf-8", "iso-8859-1", "windows-1252", "bogus"]))
+@given(mutated_page(), st.sampled_from([None, "utf-8", "iso-8859-1", "windows-1252", "bogus", "utf-16", "rot13"]))
 def test_extract_survives_mutated_pages(html: bytes, encoding: str | None) -> None:
     _check_extract(html, encoding)
 

@@ -95,3 +95,19 @@ def test_control_characters_in_text_do_not_break_extraction(control: str) -> Non
     )
     record = extract(page.encode("utf-8"), "https://news.example/a").record
     assert control not in record.body and control not in (record.title or "")
+
+
+@pytest.mark.parametrize(
+    "charset",
+    ["utf-16", "utf-16le", "utf-32", "utf-7", "cp037", "base64", "rot13", "zlib", "punycode",
+     "idna", "x-user-defined-nonsense"],
+)  # fmt: skip
+def test_charsets_that_cannot_describe_an_html_page_are_ignored(charset: str) -> None:
+    """Declared in the header or a meta tag, these used to give CJK garbage or crash extraction
+    (``base64`` raised LookupError, ``punycode`` UnicodeError)."""
+    page = PAGE.replace("<head>", f'<head><meta charset="{charset}">').encode("utf-8")
+    for declared in (None, charset):
+        text, codec = decode_html(page, declared)
+        assert TEXT in text, (charset, declared, codec)
+    record = extract(page, "https://news.example/a", encoding=charset).record
+    assert "Café crème" in record.body or record.body == ""

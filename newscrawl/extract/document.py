@@ -34,14 +34,33 @@ _ALIASES = {"latin-1": "cp1252", "latin1": "cp1252", "iso-8859-1": "cp1252", "as
 
 
 def _codec(name: str | None) -> str | None:
+    """The Python codec for a declared charset, or None when it cannot describe an HTML page.
+
+    Like browsers, only ASCII-compatible text encodings count: a page that got as far as
+    declaring its charset in ASCII markup is not EBCDIC, UTF-16 without a BOM (those are
+    caught by the BOM check) or UTF-7; and ``base64``/``rot13``/``zlib`` are codecs, not charsets.
+    """
     if not name:
         return None
     name = name.strip().strip("\"'").lower()
     name = _ALIASES.get(name, name)
     try:
-        return codecs.lookup(name).name
+        info = codecs.lookup(name)
     except LookupError:
         return None
+    if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_HTML_CHARSETS:
+        return None
+    try:
+        if _ASCII_PROBE.decode(info.name) != _ASCII_PROBE.decode("ascii"):
+            return None
+    except (UnicodeError, LookupError):
+        return None
+    return info.name
+
+
+_ASCII_PROBE = b'<meta charset="x"> <p class=a>Az09 -_.,;:!?&#()[]{}/@</p>\n'
+_NOT_HTML_CHARSETS = frozenset({"utf-7", "idna", "punycode", "raw-unicode-escape",
+                                "unicode-escape", "undefined"})  # fmt: skip
 
 
 def looks_binary(data: bytes) -> bool:
@@ -97,7 +116,7 @@ def decode_html(data: bytes, declared: str | None = None) -> tuple[str, str]:
             return _undo_double_utf8(data.decode("utf-8")), "utf-8"
         try:
             text = data.decode(codec)
-        except UnicodeDecodeError:
+        except UnicodeError:
             continue  # declared wrongly (typically utf-8 declared, cp1252 bytes): keep looking
         return (_undo_double_utf8(text) if codec == "utf-8" else text), codec
     try:
