@@ -15,7 +15,7 @@ redirect-limit         ``REDIRECT_MAX_TIMES``                      RedirectCount
 binary-as-html         sniffed here, dropped                       HostileResponseMiddleware
 pathological-markup    sniffed here (linear scan), dropped         HostileResponseMiddleware
 empty-body             dropped                                     HostileResponseMiddleware
-wrong-charset          decoded by extraction anyway                HostileResponseMiddleware
+wrong-charset          decoded as extraction decides (header set)  HostileResponseMiddleware
 http-error             ``RETRY_TIMES``, capped ``Retry-After``     HostileResponseMiddleware
                        (404/410 are left to the crawl's error counts)
 http-error-retry-after (same; the server asked us to wait)         HostileResponseMiddleware
@@ -38,11 +38,13 @@ from scrapy.exceptions import (
     IgnoreRequest,
     ResponseDataLossError,
 )
+from scrapy.http import TextResponse
 from twisted.internet.error import TimeoutError as TxTimeoutError
 from twisted.web._newclient import ResponseFailed
 
 from newscrawl.crawl.netguard import KIND_SCHEME
-from newscrawl.extract.document import looks_binary, looks_pathological
+from newscrawl.errors import InputError
+from newscrawl.extract.document import decode_html, looks_binary, looks_pathological
 
 if TYPE_CHECKING:
     from scrapy import Request, Spider
@@ -55,6 +57,8 @@ logger = logging.getLogger(__name__)
 STATS_PREFIX = "newscrawl/hostile/"
 REFUSED_PREFIX = "newscrawl/refused/"  # shared with newscrawl.spiders.netguard
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
+_CP1252_ALIASES = frozenset({"latin-1", "iso8859-1", "ascii"})  # browsers read these as cp1252
+_BOMS = (codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 _GONE = frozenset({404, 410})  # dead links are the web being the web: reported as errors only
 _HTML_TYPES = (b"text/html", b"application/xhtml+xml")
 
@@ -97,14 +101,14 @@ class HostileResponseMiddleware:
         if status in _REDIRECT_CODES:
             return response
         if 200 <= status < 300 and request.method != "HEAD":
-            self._check_body(request, response)
+            return self._check_body(request, response)
         return response
 
-    def _check_body(self, request: Request, response: Response) -> None:
+    def _check_body(self, request: Request, response: Response) -> Response:
         content_type = (response.headers.get(b"Content-Type") or b"").lower()
         declared_html = not content_type or content_type.split(b";")[0].strip() in _HTML_TYPES
         if not declared_html:
-            return  # sitemaps, feeds, robots.txt: their parsers judge them
+            return response  # sitemaps, feeds, robots.txt: their parsers judge them
         body = response.body
         if not body.strip():
             count(self.stats, "empty-body")
@@ -115,9 +119,31 @@ class HostileResponseMiddleware:
         if looks_pathological(body):  # before any selector parses it: it would stall the crawl
             count(self.stats, "pathological-markup")
             raise HostileResponse("pathological-markup", request.url, "markup built to stall parsers")
+        return self._decide_charset(response, content_type)
+
+    def _decide_charset(self, response: Response, content_type: bytes) -> Response:
+        """Make Scrapy decode the page the way extraction will; count lying declarations.
+
+        Scrapy believes the declared charset: ``charset=base64`` or ``<meta charset=rot13>``
+        make ``response.text`` raise, ``utf-16`` on ASCII bytes turns every link into CJK
+        noise. Extraction's decoder checks declarations against the bytes; its verdict goes in
+        the header, so selectors (link discovery) and extraction see the same text.
+        """
         charset = _declared_charset(content_type)
-        if charset and not _decodes(body, charset):
+        try:
+            _, codec = decode_html(response.body, charset)
+        except InputError:
+            return response
+        declared = _codec_name(charset)
+        lying = codec != declared and not (codec == "cp1252" and declared in _CP1252_ALIASES)
+        if charset and lying and not response.body.startswith(_BOMS):  # a BOM overrides headers
             count(self.stats, "wrong-charset")
+        if codec == declared or not isinstance(response, TextResponse):
+            return response
+        mime = content_type.split(b";")[0].strip().decode("latin-1") or "text/html"
+        headers = response.headers.copy()
+        headers[b"Content-Type"] = f"{mime}; charset={codec}".encode("ascii")
+        return response.replace(headers=headers, encoding=codec)
 
     def process_exception(self, request: Request, exception: Exception,
                           spider: Spider | None = None) -> None:  # fmt: skip
@@ -197,23 +223,18 @@ def _exception_kind(exception: Exception) -> str | None:
 
 
 def _declared_charset(content_type: bytes) -> str | None:
+    """The charset label of a Content-Type header, as declared (maybe bogus)."""
     for part in content_type.split(b";")[1:]:
         key, _, value = part.partition(b"=")
         if key.strip() == b"charset" and value.strip():
-            name = value.strip().strip(b"\"'").decode("ascii", "replace")
-            try:
-                return codecs.lookup(name).name
-            except LookupError:
-                return None
+            return value.strip().strip(b"\"'").decode("ascii", "replace")
     return None
 
 
-def _decodes(body: bytes, charset: str) -> bool:
-    if body.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return True  # a BOM overrides the header (HTML standard); extraction follows it
+def _codec_name(label: str | None) -> str | None:
     try:
-        body[:1_000_000].decode(charset)
-    except UnicodeDecodeError as exc:
-        # A multi-byte character cut by the 1 MB window is not an error.
-        return exc.start >= 1_000_000 - 4
-    return True
+        return codecs.lookup(label).name if label else None
+    except LookupError:
+        return None
+
+

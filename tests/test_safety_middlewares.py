@@ -155,7 +155,8 @@ def test_wrong_charset_counted_but_kept() -> None:
     crawler = _crawler()
     mw = HostileResponseMiddleware.from_crawler(crawler)
     lying = _html("https://news.example/a", "<p>Café crème</p>".encode("cp1252"))
-    assert mw.process_response(Request(lying.url), lying) is lying
+    kept = mw.process_response(Request(lying.url), lying)
+    assert "Café crème" in kept.text  # and decoded as extraction will decode it
     assert _stat(crawler, "newscrawl/hostile/wrong-charset") == 1
     bom = _html("https://news.example/b", b"\xef\xbb\xbf<p>ok</p>", b"text/html; charset=latin-1")
     mw.process_response(Request(bom.url), bom)
@@ -226,3 +227,19 @@ def test_resolver_reaches_a_configured_proxy_on_a_private_address(
     assert resolver._check("10.20.0.3", "proxy.corp.example") == "10.20.0.3"
     with pytest.raises(DNSLookupError):
         resolver._check("10.20.0.4", "intranet.corp.example")
+
+
+@pytest.mark.parametrize("charset", ["base64", "rot13", "utf-16", "cp037", "punycode"])
+def test_bogus_charsets_do_not_break_selectors(charset: str) -> None:
+    """Scrapy believes the declared charset: ``base64`` made ``response.text`` raise and
+    ``utf-16`` hid every link; the middleware puts extraction's verdict in the header."""
+    crawler = _crawler()
+    mw = HostileResponseMiddleware.from_crawler(crawler)
+    body = (f"<html><head><meta charset='{charset}'></head><body><p>Café "
+            "<a href='/news/x'>x</a></p></body></html>").encode()  # fmt: skip
+    for header in (b"text/html", b"text/html; charset=" + charset.encode()):
+        response = _html("https://news.example/", body, header)
+        fixed = mw.process_response(Request(response.url), response)
+        assert fixed.css("a::attr(href)").getall() == ["/news/x"]
+        assert "Café" in fixed.text
+    assert _stat(crawler, "newscrawl/hostile/wrong-charset") == 1  # the header lied once
