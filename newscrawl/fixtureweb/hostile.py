@@ -8,7 +8,7 @@ page, robots.txt or the sitemap index, the way a crawler would meet it.
 The cases, by path (``HOSTILE_CASES`` maps each to the stats kind a crawl should report):
 decompression bombs (gzip, deflate, brotli ``Content-Encoding``; a gzipped sitemap), oversized
 pages (announced by Content-Length, or streamed without one), binary bodies served as
-text/html, markup built to stall HTML parsers, empty bodies, truncated bodies (Content-Length larger than what is sent), endless
+text/html, charsets that lie or cannot exist, markup built to stall HTML parsers, empty bodies, truncated bodies (Content-Length larger than what is sent), endless
 redirects, slow-drip bodies, HTTP errors with and without ``Retry-After``, redirects and links
 to the cloud metadata address and to ``file://``, and XML attacks: billion laughs, external
 entities, an HTML error page as a sitemap, a truncated sitemap, a BOM and whitespace before the
@@ -46,6 +46,8 @@ _TOPICS = (
      "bom"),  # UTF-8 BOM, header says iso-8859-1
     ("denim-mill-invests-in-water-recycling", "Denim mill invests in water recycling",
      "none"),  # no charset anywhere, plain UTF-8
+    ("milan-showroom-reopens-after-renovation", "Milan showroom reopens after renovation",
+     "bogus"),  # header charset=base64, <meta charset=utf-16>: neither can describe the page
 )  # fmt: skip
 
 SENTENCES = (
@@ -116,7 +118,8 @@ def article_html(article: HostileArticle, base: str) -> str:
     ld = {"@context": "https://schema.org", "@type": "NewsArticle", "headline": article.title,
           "datePublished": "2026-11-18T09:30:00+00:00", "author": {"@type": "Person",
           "name": "Clara Weiss"}, "mainEntityOfPage": url}  # fmt: skip
-    meta_charset = '<meta charset="utf-8">' if article.charset in ("utf-8", "lying-utf8") else ""
+    meta_charset = {"utf-8": '<meta charset="utf-8">', "lying-utf8": '<meta charset="utf-8">',
+                    "bogus": '<meta charset="utf-16">'}.get(article.charset, "")  # fmt: skip
     return (
         f'<!DOCTYPE html>\n<html lang="en"><head>{meta_charset}'
         f"<title>{escape(article.title)} | The Hostile Gazette</title>"
@@ -222,6 +225,8 @@ def _serve_article(article: HostileArticle, base: str) -> Response:
         body, ctype = html.encode("cp1252"), "text/html; charset=utf-8"
     elif article.charset == "bom":
         body, ctype = b"\xef\xbb\xbf" + html.encode("utf-8"), "text/html; charset=iso-8859-1"
+    elif article.charset == "bogus":
+        body, ctype = html.encode("utf-8"), "text/html; charset=base64"
     elif article.charset == "none":
         body, ctype = html.encode("utf-8"), "text/html"
     else:
