@@ -220,10 +220,16 @@ def main() -> int:
                 f" {1000 * r.cpu_seconds / max(1, r.pages):>11.1f} {r.peak_rss_mb:>11.0f}  {r.extra}"
             )
         ratio = ours.rate / floor.rate if floor.rate else 0
+        ours_cost = ours.cpu_seconds / max(1, ours.pages)
+        cpu_ratio = (floor.cpu_seconds / max(1, floor.pages)) / ours_cost if ours_cost else 0
         print(
             f"{'':>8}  {'ratio newscrawl / bare':<27} {'':>6} {'':>7} {ratio:>8.2f}x {'':>7}"
-            f" {'':>11} {ours.peak_rss_mb / max(1.0, floor.peak_rss_mb):>10.2f}x"
+            f" {cpu_ratio:>10.2f}x {ours.peak_rss_mb / max(1.0, floor.peak_rss_mb):>10.2f}x"
         )
+    print(
+        "ratios: pages/s is wall clock (noisy on a shared machine); CPU ms/page is shown as\n"
+        "pages per CPU-second, newscrawl / bare (1.00x = as cheap as the bare spider)"
+    )
     if len(rows) > 1:
         small, large = rows[0][1], rows[-1][1]
         print(
