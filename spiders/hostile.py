@@ -15,6 +15,7 @@ redirect-limit         ``REDIRECT_MAX_TIMES``                      RedirectCount
 binary-as-html         sniffed here, dropped                       HostileResponseMiddleware
 pathological-markup    sniffed here (linear scan), dropped         HostileResponseMiddleware
 empty-body             dropped                                     HostileResponseMiddleware
+robots-truncated       first 500 KiB of robots.txt kept (RFC 9309)  HostileResponseMiddleware
 wrong-charset          decoded as extraction decides (header set)  HostileResponseMiddleware
 http-error             ``RETRY_TIMES``, capped ``Retry-After``     HostileResponseMiddleware
                        (404/410 are left to the crawl's error counts)
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 STATS_PREFIX = "newscrawl/hostile/"
+ROBOTS_MAX_BYTES = 500 * 1024
 REFUSED_PREFIX = "newscrawl/refused/"  # shared with newscrawl.spiders.netguard
 _REDIRECT_CODES = frozenset({301, 302, 303, 307, 308})
 _CP1252_ALIASES = frozenset({"latin-1", "iso8859-1", "ascii"})  # browsers read these as cp1252
@@ -101,8 +103,22 @@ class HostileResponseMiddleware:
         if status in _REDIRECT_CODES:
             return response
         if 200 <= status < 300 and request.method != "HEAD":
+            if urlsplit(request.url).path == "/robots.txt":
+                return self._cap_robots(response)
             return self._check_body(request, response)
         return response
+
+    def _cap_robots(self, response: Response) -> Response:
+        """Keep the first 500 KiB of a robots.txt (RFC 9309's minimum; Google's limit).
+
+        Rules are matched against every request to the site in the reactor thread: 200,000
+        wildcard rules (5 MB) cost 11 s to parse and 0.4 s per request checked.
+        """
+        if len(response.body) <= ROBOTS_MAX_BYTES:
+            return response
+        count(self.stats, "robots-truncated")
+        cut = response.body[:ROBOTS_MAX_BYTES]
+        return response.replace(body=cut[: cut.rfind(b"\n") + 1])
 
     def _check_body(self, request: Request, response: Response) -> Response:
         content_type = (response.headers.get(b"Content-Type") or b"").lower()

@@ -243,3 +243,17 @@ def test_bogus_charsets_do_not_break_selectors(charset: str) -> None:
         assert fixed.css("a::attr(href)").getall() == ["/news/x"]
         assert "Café" in fixed.text
     assert _stat(crawler, "newscrawl/hostile/wrong-charset") == 1  # the header lied once
+
+
+def test_huge_robots_txt_is_cut_to_500_kib_on_a_line_boundary() -> None:
+    crawler = _crawler()
+    mw = HostileResponseMiddleware.from_crawler(crawler)
+    rules = "User-agent: *\n" + "".join(f"Disallow: /p{i}/*x*y$\n" for i in range(100_000))
+    response = Response("https://news.example/robots.txt", body=rules.encode(),
+                        headers={"Content-Type": b"text/plain"})  # fmt: skip
+    cut = mw.process_response(Request(response.url), response)
+    assert len(cut.body) <= 500 * 1024 and cut.body.endswith(b"$\n")
+    assert rules.encode().startswith(cut.body)
+    assert _stat(crawler, "newscrawl/hostile/robots-truncated") == 1
+    small = Response("https://news.example/robots.txt", body=b"User-agent: *\nDisallow: /x\n")
+    assert mw.process_response(Request(small.url), small) is small

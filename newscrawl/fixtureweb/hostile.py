@@ -10,7 +10,7 @@ decompression bombs (gzip, deflate, brotli ``Content-Encoding``; a gzipped sitem
 pages (announced by Content-Length, or streamed without one), binary bodies served as
 text/html, charsets that lie or cannot exist, markup built to stall HTML parsers, empty bodies, truncated bodies (Content-Length larger than what is sent), endless
 redirects, slow-drip bodies, HTTP errors with and without ``Retry-After``, redirects and links
-to the cloud metadata address and to ``file://``, and XML attacks: billion laughs, external
+to the cloud metadata address and to ``file://``, an oversized robots.txt, and XML attacks: billion laughs, external
 entities, an HTML error page as a sitemap, a truncated sitemap, a BOM and whitespace before the
 XML declaration.
 """
@@ -94,6 +94,7 @@ HOSTILE_CASES: dict[str, str] = {
     "/news/2026/11/truncated": "hostile/truncated",
     "/news/2026/11/slow-drip": "hostile/timeout",
     "/loop/0": "hostile/redirect-limit",
+    "/robots.txt": "hostile/robots-truncated",
     "/news/2026/11/broken": "hostile/http-error",
     "/news/2026/11/busy": "hostile/http-error-retry-after",
     "/news/2026/11/to-metadata": "refused/metadata-address",
@@ -207,8 +208,9 @@ class HostileSite:
             return _serve_article(article, base)
         if path == "/":
             return Response(body=_home(base).encode())
-        if path == "/robots.txt":
-            return Response(body=f"User-agent: *\nDisallow: /private/\nSitemap: {base}/sitemap.xml\n"
+        if path == "/robots.txt":  # 600 kB of rules: past the 500 KiB a crawler must read
+            rules = "".join(f"Disallow: /private/{i}/\n" for i in range(28_000))
+            return Response(body=f"Sitemap: {base}/sitemap.xml\nUser-agent: *\n{rules}"
                             .encode(), content_type="text/plain")  # fmt: skip
         if path.startswith("/loop/"):
             step = int(path.rsplit("/", 1)[-1] or 0) if path.rsplit("/", 1)[-1].isdigit() else 0
