@@ -217,7 +217,10 @@ def test_missing_registry_file(tmp_path: Path) -> None:
 # --- Ctrl-C -------------------------------------------------------------------------------------
 
 
-def test_ctrl_c_mid_crawl_then_rerun(web: Any, registry: Path, tmp_path: Path) -> None:
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_ctrl_c_mid_crawl_then_rerun(web: Any, registry: Path, tmp_path: Path,
+                                     signum: signal.Signals) -> None:  # fmt: skip
+    """Ctrl-C, or SIGTERM from cron/systemd/docker stop: a graceful stop with exit 130."""
     names = ["hemline-report", "il-taglio"]
     sites = [arg for name in names for arg in ("--site", name)]
     out, state = tmp_path / "articles.jsonl", tmp_path / "state.sqlite"
@@ -229,7 +232,7 @@ def test_ctrl_c_mid_crawl_then_rerun(web: Any, registry: Path, tmp_path: Path) -
     while len(_lines_safe(out)) < 2 and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.05)
     assert proc.poll() is None, "the crawl finished before Ctrl-C; slow it down"
-    proc.send_signal(signal.SIGINT)
+    proc.send_signal(signum)
     try:
         _, stderr = proc.communicate(timeout=60)  # a graceful stop, in bounded time
     except subprocess.TimeoutExpired:
