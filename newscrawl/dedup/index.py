@@ -116,7 +116,7 @@ class Resolved:
 class DedupIndex:
     """Plain-Python dedup over an :class:`IndexStore` (SQLite by default)."""
 
-    def __init__(self, store: IndexStore, feature_cache: int = 50_000) -> None:
+    def __init__(self, store: IndexStore, feature_cache: int = 20_000) -> None:
         self.store = store
         self.store.check_params(sketch.params_fingerprint())
         self._features: OrderedDict[int, TextFeatures] = OrderedDict()
@@ -185,7 +185,7 @@ class DedupIndex:
         feats = features_batch([(rows[k].title, rows[k].body) for k in nodes])
         for k, f in zip(nodes, feats, strict=True):
             rows[k].body_hash = f.body_hash
-            rows[k].n_sent = len(f.sentences)
+            rows[k].n_sent = len(f.sent_keys)
             self._remember(rows[k].doc, f)
         self.store.add_docs(rows)
         if not nodes:
@@ -217,16 +217,16 @@ class DedupIndex:
             for other in same_body.get(r.body_hash, ()):
                 pair(r.doc, other)
 
-        dkeys = sketch.doc_keys([f.stems for f in feats])
-        doc_pairs = [(int(k), local) for local in range(len(rows)) for k in dkeys[local] if k >= 0]
-        sent_arrays: list[np.ndarray] = []
-        owner: list[int] = []
-        for local, f in enumerate(feats):
-            for s in f.sentences:
-                sent_arrays.append(np.fromiter(s, dtype=np.uint64, count=len(s)))
-                owner.append(local)
-        skeys = sketch.sentence_keys(sent_arrays)
-        sent_pairs = sorted({(int(k), owner[j]) for j in range(len(owner)) for k in skeys[j]})
+        dkeys = sketch.doc_keys([_entity_view(f) for f in feats])
+        loc, col = np.nonzero(dkeys >= 0)
+        doc_pairs = list(zip(dkeys[loc, col].tolist(), loc.tolist(), strict=True))
+        skeys = [(f.sent_keys, local) for local, f in enumerate(feats) if len(f.sent_keys)]
+        if skeys:
+            flat = np.concatenate([k.reshape(-1) for k, _ in skeys]).tolist()
+            owner = np.concatenate([np.full(k.size, local, dtype=np.int64) for k, local in skeys]).tolist()
+            sent_pairs = sorted(set(zip(flat, owner, strict=True)))
+        else:
+            sent_pairs = []
         self.store.add_band_keys("doc", [(k, docs[local]) for k, local in doc_pairs])
         self.store.add_band_keys("sent", [(k, docs[local]) for k, local in sent_pairs])
         for local, other, _n in self.store.band_matches("doc", doc_pairs):
@@ -242,7 +242,7 @@ class DedupIndex:
         if weak:
             n_sent = {d: r.n_sent for d, r in self.store.get_docs({o for _, o in weak}).items()}
             for local, other in weak:
-                if min(len(feats[local].sentences), n_sent.get(other, 0)) <= sketch.SHORT_TEXT_SENTENCES:
+                if min(len(feats[local].sent_keys), n_sent.get(other, 0)) <= sketch.SHORT_TEXT_SENTENCES:
                     pair(docs[local], other)
         return pairs
 
@@ -375,6 +375,12 @@ class DedupIndex:
             out[d] = Dedup(cluster_id=r.row.record_id, role="canonical", canonical_id=r.row.record_id,
                            canonical_url=r.row.url, copies=copies, story_id=story_id)
         return out
+
+
+def _entity_view(f: TextFeatures) -> np.ndarray:
+    """Doc-view set: names and numbers, when there are enough of them to be specific."""
+    ids = f.entity_ids()
+    return ids if len(ids) >= sketch.MIN_ENTITIES else np.zeros(0, dtype=np.uint64)
 
 
 def _star(order: list[DocRow], adj: dict[int, dict[int, tuple[float, str]]], use) -> dict[int, tuple[int, float | None, str | None]]:

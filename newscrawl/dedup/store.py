@@ -251,9 +251,8 @@ class SQLiteStore:
         self.conn.execute("DELETE FROM probe")
         self.conn.executemany("INSERT INTO probe (key, local) VALUES (?, ?)", pairs)
         rows = self.conn.execute(
-            f"SELECT p.local, b.doc, COUNT(DISTINCT p.key) FROM probe p JOIN {_VIEWS[view]} b ON b.key = p.key "
+            f"SELECT p.local, b.doc, COUNT(*) FROM probe p JOIN {_VIEWS[view]} b ON b.key = p.key "
             "GROUP BY p.local, b.doc").fetchall()
-        self.conn.execute("DELETE FROM probe")
         return rows
 
     # -- edges and clusters -------------------------------------------------------------------------

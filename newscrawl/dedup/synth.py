@@ -434,8 +434,13 @@ def build_set(sources: list[Source], seed: int = 0, copies_per_family: tuple[int
 
 # ---------------------------------------------------------------------------- cheap large corpus
 
+_FUNCTION_WORDS = ("the of and to a in that is was for on it with as by at from his her an have has "
+                   "be are were which this but they not or their had also its after been one who").split()
+
+
 def cheap_corpus(n: int, seed: int = 0, copy_rate: float = 0.2) -> Iterator[tuple[dict, int]]:
-    """``n`` pseudo-word articles (Zipfian vocabulary, 6–14 paragraphs of 8–30-word sentences);
+    """``n`` pseudo-word articles (Zipfian vocabulary mixed with English function words, names
+    and figures; 5–10 paragraphs of 1–3 sentences);
     about ``copy_rate`` of them are planted copies (shortened, wrapped, reordered, edited) of an
     earlier article. Yields (record dict, family id)."""
     rnd = random.Random(seed)
@@ -447,6 +452,7 @@ def cheap_corpus(n: int, seed: int = 0, copy_rate: float = 0.2) -> Iterator[tupl
     for r in range(len(vocab)):
         total += 1.0 / (r + 1.5)
         cum.append(total)
+    names = [w.capitalize() for w in vocab[:3000]] + [str(rnd.randint(10, 99999)) for _ in range(2000)]
     recent: list[tuple[dict, int]] = []
     for i in range(n):
         if recent and rnd.random() < copy_rate:
@@ -470,8 +476,14 @@ def cheap_corpus(n: int, seed: int = 0, copy_rate: float = 0.2) -> Iterator[tupl
         for _ in range(rnd.randint(5, 10)):
             sents = []
             for _ in range(rnd.randint(1, 3)):
-                ws = rnd.choices(vocab, cum_weights=cum, k=rnd.randint(8, 24))
-                sents.append(" ".join(ws).capitalize() + ".")
+                k = rnd.randint(8, 24)
+                ws = rnd.choices(vocab, cum_weights=cum, k=k)
+                # real text is ~45% function words; interleave them so the corpus is not all content
+                fw = rnd.choices(_FUNCTION_WORDS, k=k)
+                mixed = [w for pair in zip(ws, fw, strict=True) for w in pair if rnd.random() < 0.8]
+                if rnd.random() < 0.5:  # a name or a figure now and then, as news has
+                    mixed.insert(rnd.randrange(1, len(mixed)), rnd.choice(names))
+                sents.append(" ".join(mixed).capitalize() + ".")
             pars.append(" ".join(sents))
         title = " ".join(rnd.choices(vocab, cum_weights=cum, k=6)).capitalize()
         rec = _record(f"https://outlet{i % 50}.example/a/{i}", f"outlet{i % 50}.example", title,

@@ -26,7 +26,6 @@ import xxhash
 
 STEM_LEN = 5
 NAME_LEN = 7
-_WIDTH = 7  # code points kept per token (stems use 5, name keys 7)
 
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _NUMBER = re.compile(r"\d[\d.,]*\d|\d")
@@ -62,56 +61,6 @@ STOPWORDS: frozenset[str] = frozenset(_STOPWORDS_TEXT.split())
 _GERMAN_MARKERS = frozenset(["der", "die", "das", "und", "ist", "nicht", "mit", "sich", "auch", "dem", "des", "ein", "eine", "einen", "wird", "werden"])
 _TRIVIAL_NUMBERS = frozenset("0123456789")
 MIN_SENT_STEMS = 4
-
-_MASK63 = np.uint64((1 << 63) - 1)
-_POS_MULT = (np.random.default_rng(1234).integers(1, 2**63, size=_WIDTH, dtype=np.uint64)
-             * np.uint64(2) + np.uint64(1))
-
-
-def _mix(x: np.ndarray) -> np.ndarray:
-    """splitmix64 finaliser: turns the linear code-point hash into well-spread 63-bit ids."""
-    with np.errstate(over="ignore"):
-        x = x ^ (x >> np.uint64(30))
-        x = x * np.uint64(0xBF58476D1CE4E5B9)
-        x = x ^ (x >> np.uint64(27))
-        x = x * np.uint64(0x94D049BB133111EB)
-        x = x ^ (x >> np.uint64(31))
-    return x & _MASK63
-
-
-_ZERO = frozenset((0,))
-
-
-def _code_hashes(codes: np.ndarray) -> tuple[None, np.ndarray, np.ndarray]:
-    """(unused, stem, name-key) ids from one product matrix over the first NAME_LEN code points."""
-    with np.errstate(over="ignore"):
-        prod = codes[:, :NAME_LEN].astype(np.uint64) * _POS_MULT[None, :NAME_LEN]
-        stem = prod[:, :STEM_LEN].sum(axis=1, dtype=np.uint64)
-        name = stem + prod[:, STEM_LEN:].sum(axis=1, dtype=np.uint64)
-    return None, _mix(stem), _mix(name)
-
-
-def _codes(tokens: list[str]) -> np.ndarray:
-    arr = np.array(tokens, dtype=f"<U{_WIDTH}") if tokens else np.zeros(0, dtype=f"<U{_WIDTH}")
-    return arr.view(np.uint32).reshape(len(tokens), _WIDTH)
-
-
-def _word_keys(words: list[str]) -> np.ndarray:
-    """Sorted lookup keys of a word list: see :func:`_lookup_key`."""
-    codes = _codes(words)
-    _, stem, _ = _code_hashes(codes)
-    return np.sort(_lookup_key(stem, np.fromiter(map(len, words), dtype=np.int64, count=len(words))))
-
-
-def _lookup_key(stem: np.ndarray, length: np.ndarray) -> np.ndarray:
-    """Word identity for function-word tests: 5-letter stem id plus length. (No content word
-    shares both with a listed function word; full-word hashing would cost twice as much.)"""
-    return stem ^ length.astype(np.uint64)
-
-
-_STOP_KEYS = _word_keys(sorted(STOPWORDS))
-_GERMAN_KEYS = _word_keys(sorted(_GERMAN_MARKERS))
-
 
 def split_sentences(body: str) -> list[str]:
     """Sentences of a body (line breaks always end a sentence); used for display and tests."""
@@ -153,12 +102,38 @@ class TextFeatures:
     title: frozenset[int]
     stems: np.ndarray  # content-stem ids of title+body, names included, with repeats (uint64)
     stem_count: int  # content stems in the body, with repeats
-    sentences: list[frozenset[int]]
+    sent_keys: np.ndarray  # (sentences × SENT_BANDS) LSH keys of the kept sentences
     narrative: list[bool]
     numbers: frozenset[str]
     names: frozenset[int]
     body_hash: int = 0
+    sent_src: np.ndarray | None = None  # wording ids of the kept sentences, back to back
+    sent_bounds: list[int] | None = None  # offsets of each kept sentence in sent_src
+    _sentences: list[frozenset[int]] | None = None
     inverted: dict[int, list[int]] | None = None  # stem -> sentence numbers, built on first use
+    _unique: np.ndarray | None = None
+
+    @property
+    def unique_stems(self) -> np.ndarray:
+        """Sorted distinct content stems (for containment), computed on first use."""
+        if self._unique is None:
+            self._unique = np.unique(self.stems)
+        return self._unique
+
+    @property
+    def sentences(self) -> list[frozenset[int]]:
+        """Wording-stem sets of the kept sentences (built on first use: only candidates need them)."""
+        if self._sentences is None:
+            src, b = self.sent_src, self.sent_bounds or [0]
+            vals = src.tolist() if src is not None else []
+            self._sentences = [frozenset(vals[b[k]:b[k + 1]]) for k in range(len(b) - 1)]
+        return self._sentences
+
+    def entity_ids(self) -> np.ndarray:
+        """Names and numbers as one id set: what every copy keeps, however reworded."""
+        ids = set(self.names)
+        ids.update(xxhash.xxh64_intdigest(n.encode("ascii", "replace")) >> 1 for n in self.numbers)
+        return np.fromiter(ids, dtype=np.uint64, count=len(ids))
 
 
 def _normalise(text: str) -> str:
@@ -177,37 +152,20 @@ def features(title: str | None, body: str) -> TextFeatures:
 
 
 
-def _member(ids: np.ndarray, sorted_set: np.ndarray) -> np.ndarray:
-    pos = np.searchsorted(sorted_set, ids).clip(max=len(sorted_set) - 1)
-    return sorted_set[pos] == ids
-
-
 # Mark tokens (single control characters, so never content): sentence end, quotation mark,
 # line break, start of a document, end of its title.
 _SENT_END, _QMARK, _LINE, _DOC, _TITLE_END = "\x01", "\x02", "\x03", "\x04", "\x05"
-_PUNCT = "!#$%&()*+,-./:;<=>?@[\\]^_`{|}~–—…·•€£¥©®™‘’‚‛′″"
+_PUNCT = "!#$%&'()*+,-./:;<=>?@[\\]^_`{|}~–—…·•€£¥©®™‘’‚‛′″"
 # One-character mappings keep str.translate on its fast path; the markers are then padded with
 # spaces by str.replace so that split() makes them tokens of their own.
 _TRANSLATE = str.maketrans({**{c: " " for c in _PUNCT},
                             **{c: _SENT_END for c in ".!?…"},
                             **{c: _QMARK for c in "\"“”«»„"}})
 _ABBREVIATIONS = frozenset(["mr", "mrs", "ms", "dr", "st", "jr", "sr", "no", "vs", "inc", "co", "corp", "ltd", "gen", "gov", "sen", "rep", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"])
-_ABBREV_KEYS = _word_keys(sorted(_ABBREVIATIONS))
 
 
 def _cut(text: str) -> list[str]:
     return text.translate(_TRANSLATE).replace(_SENT_END, f" {_SENT_END} ").replace(_QMARK, f" {_QMARK} ").split()
-
-
-def stem_ids(text: str) -> np.ndarray:
-    """Content-stem ids of a short text (a title), in order."""
-    low = [t for t in _cut(_normalise(text).lower()) if len(t) > 1 or t.isalnum()]
-    if not low:
-        return np.zeros(0, dtype=np.uint64)
-    codes = _codes(low)
-    _, stem, _ = _code_hashes(codes)
-    key = _lookup_key(stem, np.fromiter(map(len, low), dtype=np.int64, count=len(low)))
-    return stem[(codes[:, 1] != 0) & ~_member(key, _STOP_KEYS)]
 
 
 def _merge_numbers(tokens: list[str]) -> set[str]:
@@ -226,14 +184,92 @@ def _merge_numbers(tokens: list[str]) -> set[str]:
     return out - _TRIVIAL_NUMBERS
 
 
+class _Vocabulary:
+    """Per-process table of every distinct token seen, with its properties as numpy columns.
+
+    News vocabulary is Zipfian, so after a few hundred articles almost every token is already
+    here: a batch then costs one dict lookup per token (``map`` over the token list, C speed)
+    plus fancy indexing, instead of lowercasing, hashing and set tests per token. Ids stored
+    in the index (stems, names, body hashes) are xxhash values of the token text, so they are
+    stable across processes; the table row numbers are not and never leave the process.
+    """
+
+    COLUMNS = ("stem", "name", "full", "lead", "multi", "content", "cap", "digit", "german", "abbrev")
+
+    def __init__(self, limit: int = 2_000_000) -> None:
+        self.limit = limit
+        self._reset()
+
+    def _reset(self) -> None:
+        self.index: dict[str, int] = {}
+        self.size = 0
+        self.cap_rows = 0
+        self.cols: dict[str, np.ndarray] = {}
+        self._grow(1 << 16)
+
+    def _grow(self, rows: int) -> None:
+        dtypes = {"stem": np.uint64, "name": np.uint64, "full": np.uint64, "lead": np.uint32}
+        new = {c: np.zeros(rows, dtype=dtypes.get(c, np.bool_)) for c in self.COLUMNS}
+        for c, arr in self.cols.items():
+            new[c][: self.size] = arr[: self.size]
+        self.cols, self.cap_rows = new, rows
+
+    def rows(self, tokens: list[str]) -> np.ndarray:
+        missing = set(tokens).difference(self.index)  # C-level set work, no Python loop per token
+        if missing:
+            if self.size + len(missing) > self.limit:
+                self._reset()
+                missing = set(tokens)
+            self._add(missing)
+        return np.fromiter(map(self.index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+
+    def _add(self, tokens: set[str]) -> None:
+        need = self.size + len(tokens)
+        if need > self.cap_rows:
+            self._grow(max(need, 2 * self.cap_rows))
+        h = xxhash.xxh64_intdigest
+        c = self.cols
+        for tok in tokens:
+            i = self.size
+            low = tok.lower()
+            c["stem"][i] = h(low[:STEM_LEN].encode("utf-8")) >> 1
+            c["name"][i] = h(low[:NAME_LEN].encode("utf-8")) >> 1
+            c["full"][i] = h(low.encode("utf-8")) >> 1
+            c["lead"][i] = ord(tok[0])
+            c["multi"][i] = len(tok) > 1
+            c["content"][i] = len(tok) > 1 and low not in STOPWORDS
+            c["cap"][i] = tok[0] != low[0]
+            c["digit"][i] = tok[0].isdigit()
+            c["german"][i] = low in _GERMAN_MARKERS
+            c["abbrev"][i] = low in _ABBREVIATIONS
+            self.index[tok] = i
+            self.size += 1
+
+    def column(self, name: str, rows: np.ndarray) -> np.ndarray:
+        return self.cols[name][rows]
+
+
+_VOCAB = _Vocabulary()
+
+
+def stem_ids(text: str) -> np.ndarray:
+    """Content-stem ids of a short text (a title), in order."""
+    toks = [t for t in _cut(_normalise(text)) if t[0] > _TITLE_END]
+    if not toks:
+        return np.zeros(0, dtype=np.uint64)
+    rows = _VOCAB.rows(toks)
+    return _VOCAB.column("stem", rows)[_VOCAB.column("content", rows)]
+
+
 def features_batch(docs: list[tuple[str | None, str]]) -> list[TextFeatures]:
     """Text features of many articles at once.
 
     Python only cuts each text into tokens (C-level ``translate``/``split``, with sentence-end,
-    quotation, line and document marks as tokens of their own); everything per token — stems,
-    stopword tests, capitalisation, sentence boundaries (".!?" before a capital, not after a
-    single letter or a common abbreviation; every line break), quotation spans — is column-wise
-    numpy over the whole batch. Python then builds one small set per sentence.
+    quotation, line and document marks as tokens of their own) and looks each token up in the
+    process vocabulary (:class:`_Vocabulary`); everything else per token — stems, stopword tests,
+    capitalisation, sentence boundaries (".!?" before a capital, not after a single letter or a
+    common abbreviation; every line break), quotation spans, sentence sketches — is column-wise
+    numpy over the whole batch.
     """
     cased: list[str] = []
     for title, body in docs:
@@ -242,19 +278,13 @@ def features_batch(docs: list[tuple[str | None, str]]) -> list[TextFeatures]:
         cased.append(_TITLE_END)
         cased.extend(_cut(_normalise(body).replace("\n", f" {_LINE} ")))
     cased.append(_DOC)
-    low = " ".join(cased).lower().split()
-    if len(low) != len(cased):
-        low = [t.lower() for t in cased]
     n = len(cased)
-    codes = _codes(low)
-    _, stem, name_id = _code_hashes(codes)
-    key = _lookup_key(stem, np.fromiter(map(len, low), dtype=np.int64, count=n))
-    lead = codes[:, 0]
-    multi = codes[:, 1] != 0
+    rows = _VOCAB.rows(cased)
+    col = _VOCAB.column
+    stem, name_id, full = col("stem", rows), col("name", rows), col("full", rows)
+    lead, multi, content = col("lead", rows), col("multi", rows), col("content", rows)
+    cap, digit = col("cap", rows), col("digit", rows)
     is_mark = (lead <= 5) & ~multi
-    content = multi & ~_member(key, _STOP_KEYS)
-    cap = np.array(cased, dtype="<U1").view(np.uint32) != lead
-    digit = (lead >= 48) & (lead <= 57)
 
     is_word = ~is_mark
     words_idx = np.flatnonzero(is_word)
@@ -266,7 +296,7 @@ def features_batch(docs: list[tuple[str | None, str]]) -> list[TextFeatures]:
     prev_w[1:] = words_idx[:-1]
     hard = hard_c[words_idx] > hard_c[prev_w]
     soft = ((end_c[words_idx] > end_c[prev_w]) & cap[words_idx] & multi[prev_w]
-            & ~_member(key[prev_w], _ABBREV_KEYS))
+            & ~col("abbrev", rows[prev_w]))
     starts = np.zeros(n, dtype=bool)
     starts[words_idx] = hard | soft
     sent_id = np.cumsum(starts)  # sentence number of every token
@@ -274,65 +304,109 @@ def features_batch(docs: list[tuple[str | None, str]]) -> list[TextFeatures]:
     q = np.cumsum(is_mark & (lead == 2))
     line_start_q = np.maximum.accumulate(np.where(is_mark & (lead >= 3), q, 0))
     inside = ((q - line_start_q) % 2 == 1) & is_word
-    opener = starts  # first word of a sentence: capitalised for grammar, not a name
-    namecand = content & cap & ~opener & ~digit
+    # a capitalised word that does not open a sentence is taken for a name
+    namecand = content & cap & ~starts & ~digit
 
-    sid = sent_id[words_idx]
-    sent_first = np.flatnonzero(np.diff(sid, prepend=-1))  # positions in words_idx
-    sent_len = np.diff(np.append(sent_first, len(words_idx)))
-    sent_quoted = np.add.reduceat(inside[words_idx], sent_first) if len(sent_first) else np.zeros(0)
-    sent_tok_start = words_idx[sent_first] if len(sent_first) else np.zeros(0, dtype=np.int64)
-    sent_tok_end = np.append(sent_tok_start[1:], n)
-
-    doc_pos = np.flatnonzero(lead == 4)[:-1] if n else np.zeros(0, dtype=np.int64)
-    doc_pos = doc_pos[~multi[doc_pos]]
+    doc_pos = np.flatnonzero(is_mark & (lead == 4))[:-1]
     title_end = np.flatnonzero(is_mark & (lead == 5))
-    # sentences belonging to each doc: those starting between its title end and the next doc mark
     doc_bounds = np.append(doc_pos, n)
-    first_sent = np.searchsorted(sent_tok_start, title_end, side="left")
-    last_sent = np.searchsorted(sent_tok_start, doc_bounds[1:], side="left")
 
     zero = np.zeros(1, dtype=np.int64)
+    n_docs = len(docs)
+    doc_mark = is_mark & (lead == 4)
+    doc_of = np.cumsum(doc_mark) - 1  # document number of every token
+    in_title = (np.cumsum(doc_mark) - np.cumsum(is_mark & (lead == 5))) == 1
+    per_doc_words = np.bincount(doc_of[is_word], minlength=n_docs + 1)
+    per_doc_german = np.bincount(doc_of[col("german", rows)], minlength=n_docs + 1)
+    # German capitalises every noun: there a capital says nothing about names.
+    names_are_caps = per_doc_german < 0.04 * np.maximum(1, per_doc_words)
+    wording = content & ~digit & ~in_title & ~(namecand & names_are_caps[doc_of])
+
+    # sentences: wording tokens grouped by sentence; keep those with MIN_SENT_STEMS or more
+    wk = np.flatnonzero(wording)
+    sk = sent_id[wk]
+    vals = stem[wk]
+    groups = np.flatnonzero(np.diff(sk, prepend=-1)) if len(sk) else np.zeros(0, dtype=np.int64)
+    counts = np.diff(np.append(groups, len(sk)))
+    kept = counts >= MIN_SENT_STEMS
+    sent_keys_all = _sentence_keys(vals, groups, counts)[kept]
+    g_start = groups[kept]
+    g_end = (groups + counts)[kept]
+    g_doc = doc_of[wk[g_start]] if len(g_start) else np.zeros(0, dtype=np.int64)
+    words_sid = sent_id[words_idx]
+    quoted_words = np.bincount(words_sid, weights=inside[words_idx], minlength=int(sent_id[-1]) + 1 if n else 1)
+    all_words = np.bincount(words_sid, minlength=int(sent_id[-1]) + 1 if n else 1)
+    g_sid = sk[g_start] if len(g_start) else np.zeros(0, dtype=np.int64)
+    g_narr = (quoted_words[g_sid] * 2 <= all_words[g_sid]).tolist()
+    doc_groups = np.searchsorted(g_doc, np.arange(n_docs + 1)).tolist()
+    g_start_l, g_end_l = g_start.tolist(), g_end.tolist()
+
     c_content = np.concatenate([zero, np.cumsum(content)]).tolist()
     c_names = np.concatenate([zero, np.cumsum(namecand)]).tolist()
-    c_german = np.concatenate([zero, np.cumsum(_member(key, _GERMAN_KEYS))]).tolist()
-    c_words = np.concatenate([zero, np.cumsum(is_word)]).tolist()
     stems_f = stem[content]
     names_f = name_id[namecand]
-    word_any = np.where(content & ~digit, stem, np.uint64(0)).tolist()
-    word_no_names = np.where(content & ~digit & ~namecand, stem, np.uint64(0)).tolist()
     digit_pos = np.flatnonzero(digit & is_word)
     digit_l = digit_pos.tolist()
-    starts_l = sent_tok_start.tolist()
-    ends_l = sent_tok_end.tolist()
-    quoted_l = (sent_quoted * 2 > sent_len).tolist()
-    fs, ls = first_sent.tolist(), last_sent.tolist()
     dp, te, db = doc_pos.tolist(), title_end.tolist(), doc_bounds.tolist()
 
     out: list[TextFeatures] = []
-    for d in range(len(docs)):
+    for d in range(n_docs):
         t0, b0, b1 = dp[d], te[d], db[d + 1]
-        n_words = c_words[b1] - c_words[b0]
-        names_are_caps = c_german[b1] - c_german[b0] < 0.04 * max(1, n_words)
-        wl = word_no_names if names_are_caps else word_any
         title_ids = stems_f[c_content[t0]:c_content[b0]]
         body_stems = stems_f[c_content[b0]:c_content[b1]]
-        sent_sets: list[frozenset[int]] = []
-        narrative: list[bool] = []
-        for k in range(fs[d], ls[d]):
-            ws = frozenset(wl[starts_l[k]:ends_l[k]]) - _ZERO
-            if len(ws) >= MIN_SENT_STEMS:
-                sent_sets.append(ws)
-                narrative.append(not quoted_l[k])
+        g0, g1 = doc_groups[d], doc_groups[d + 1]
+        if g1 > g0:
+            lo_v = g_start_l[g0]
+            src = vals[lo_v:g_end_l[g1 - 1]]
+            bounds = [x - lo_v for x in g_start_l[g0:g1]] + [g_end_l[g1 - 1] - lo_v]
+            # groups are contiguous only if no short sentence was dropped in between
+            if any(g_end_l[k] != g_start_l[k + 1] for k in range(g0, g1 - 1)):
+                parts = [vals[g_start_l[k]:g_end_l[k]] for k in range(g0, g1)]
+                src = np.concatenate(parts)
+                bounds = [0]
+                for part in parts:
+                    bounds.append(bounds[-1] + len(part))
+        else:
+            src, bounds = None, [0]
         lo, hi = bisect_left(digit_l, b0), bisect_left(digit_l, b1)
         out.append(TextFeatures(
             title=frozenset(title_ids.tolist()),
             stems=np.concatenate([body_stems, title_ids]),
             stem_count=int(body_stems.size),
-            sentences=sent_sets,
-            narrative=narrative,
-            numbers=frozenset(_merge_numbers([low[i] for i in digit_l[lo:hi]])),
+            sent_keys=sent_keys_all[g0:g1],
+            narrative=g_narr[g0:g1],
+            numbers=frozenset(_merge_numbers([cased[i] for i in digit_l[lo:hi]])),
             names=frozenset(names_f[c_names[b0]:c_names[b1]].tolist()),
-            body_hash=xxhash.xxh64_intdigest(codes[b0:b1].tobytes()) >> 1,
+            body_hash=xxhash.xxh64_intdigest(full[b0:b1][is_word[b0:b1]].tobytes()) >> 1,
+            sent_src=src,
+            sent_bounds=bounds,
         ))
     return out
+
+
+def _sentence_keys(vals: np.ndarray, groups: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Sentence sketches over *pairs of consecutive wording stems* within each sentence.
+
+    Pairs, not single stems: common words make unrelated sentences share single stems (a bucket
+    of one frequent key would then grow with the index, and every new article would be compared
+    with all of it), while a pair of neighbouring content words is specific. Paraphrases still
+    keep many pairs; what they do not keep, the entity view and verification cover.
+    """
+    from newscrawl.dedup.sketch import SENT_BANDS, sentence_keys_flat
+
+    if not len(groups):
+        return sentence_keys_flat(vals, groups)
+    with np.errstate(over="ignore"):
+        pair = (vals[:-1] * np.uint64(0x9E3779B97F4A7C15)) ^ vals[1:]
+    inner = np.ones(max(0, len(vals) - 1), dtype=bool)
+    ends = groups + counts - 1  # last element of each group: its pair would cross into the next
+    inner[ends[ends < len(inner)]] = False
+    pairs = pair[inner]
+    # each group of c stems has c-1 pairs; groups with one stem have none and get an empty sketch
+    new_counts = counts - 1
+    starts = np.concatenate([[0], np.cumsum(new_counts)[:-1]])
+    keys = np.full((len(groups), SENT_BANDS), -1, dtype=np.int64)
+    has = new_counts > 0
+    if has.any():
+        keys[has] = sentence_keys_flat(pairs, starts[has])
+    return keys

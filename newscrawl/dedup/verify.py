@@ -105,7 +105,7 @@ def evidence(a: TextFeatures, b: TextFeatures) -> Evidence:
     """Evidence for the copy relation between two articles (symmetric)."""
     short, long = (a, b) if (a.stem_count, a.body_hash) <= (b.stem_count, b.body_hash) else (b, a)
     aligned, aligned_all = _align(short, long)
-    s_stems, l_stems = np.unique(short.stems), np.unique(long.stems)
+    s_stems, l_stems = short.unique_stems, long.unique_stems
     if len(s_stems):
         containment = np.intersect1d(s_stems, l_stems, assume_unique=True).size / len(s_stems)
     else:
