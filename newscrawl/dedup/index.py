@@ -285,6 +285,17 @@ class DedupIndex:
                     edges.append((a, b, story, "story"))
         return edges
 
+    def judge(self, record: Mapping[str, Any]) -> Dedup:
+        """Add one record and return its ``dedup`` field as of now (the crawl pipeline's call).
+
+        A record judged canonical now may later be superseded by an earlier-published copy that
+        is crawled afterwards; the index then records the new canonical, but the record already
+        emitted keeps what it was given. ``newscrawl dedup --index SAME_INDEX`` over the crawl
+        output rewrites every record with the final state.
+        """
+        doc = self.add([record])[0]
+        return self.dedup_of(self.resolve([doc]))[doc]
+
     # ------------------------------------------------------------------------------ clustering
     def _recluster(self, seeds: set[int]) -> None:
         """Recompute the star clustering of every component the seeds belong to."""

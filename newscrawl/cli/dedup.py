@@ -1,0 +1,191 @@
+"""``newscrawl dedup IN.jsonl... -o OUT.jsonl``: recognise syndicated copies in JSON Lines records.
+
+Reads our article records or any JSON Lines with at least ``url`` and a text field (``body``,
+``text``, ``content`` or ``articleBody``). By default copies are dropped (the output is the
+deduplicated dataset, each canonical listing its copies in ``dedup.copies``); ``--keep-copies``
+keeps them, marked ``dedup.role == "copy"``.
+
+The output shows the *final* state of the run: all inputs are indexed first, then written, so a
+canonical that an earlier-published copy supersedes later in the input is written as a copy.
+With ``--index PATH`` the index persists, so records from earlier runs count (a record that
+copies last month's article is a copy now, even though that article is not in today's input).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import logging
+import os
+import sys
+import tempfile
+from collections.abc import Iterator
+from contextlib import ExitStack
+from pathlib import Path
+from typing import IO, Any
+
+from newscrawl import exitcodes
+from newscrawl.errors import ConfigError, InputError, OutputError
+
+log = logging.getLogger(__name__)
+BATCH = 1000
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser(
+        "dedup", help="recognise syndicated copies in JSON Lines records",
+        description=__doc__.split("\n\n")[1] if __doc__ else None)
+    p.add_argument("inputs", nargs="+", metavar="IN.jsonl", help="JSON Lines files (.gz ok), - for stdin")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.jsonl", help="output file, - for stdout")
+    p.add_argument("--index", metavar="PATH",
+                   help="persistent dedup index (SQLite); default: a temporary one for this run")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--drop-copies", dest="mode", action="store_const", const="drop",
+                      help="write canonical records only (default)")
+    mode.add_argument("--keep-copies", dest="mode", action="store_const", const="mark",
+                      help="write copies too, marked dedup.role=copy")
+    p.set_defaults(func=run, mode="drop")
+
+
+def _open_input(name: str) -> IO[str]:
+    if name == "-":
+        return sys.stdin
+    path = Path(name)
+    try:
+        if path.suffix == ".gz":
+            return gzip.open(path, "rt", encoding="utf-8")
+        return path.open("r", encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{name}: cannot read: {exc.strerror or exc}") from exc
+
+
+def _records(names: list[str], problems: list[str]) -> Iterator[tuple[str, Any]]:
+    """(raw line, prepared record) for every usable line; problems get 'file:line: why'."""
+    from newscrawl.dedup.index import prepare
+
+    for name in names:
+        try:
+            fh = _open_input(name)
+        except InputError as exc:
+            problems.append(str(exc))
+            continue
+        with fh if fh is not sys.stdin else ExitStack():
+            try:
+                for lineno, line in enumerate(fh, 1):
+                    if not line.strip():
+                        continue
+                    try:
+                        record = json.loads(line)
+                    except ValueError as exc:
+                        problems.append(f"{name}:{lineno}: not valid JSON ({exc.msg})")
+                        continue
+                    if not isinstance(record, dict):
+                        problems.append(f"{name}:{lineno}: not a JSON object")
+                        continue
+                    try:
+                        prepared = prepare(record)
+                    except InputError as exc:
+                        problems.append(f"{name}:{lineno}: {exc}")
+                        continue
+                    yield line, prepared
+            except (OSError, EOFError, UnicodeDecodeError) as exc:
+                problems.append(f"{name}: read error after some lines: {exc}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from newscrawl.dedup.index import DedupIndex
+
+    problems: list[str] = []
+    with ExitStack() as stack:
+        if args.index:
+            index_path = Path(args.index)
+        else:
+            index_path = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="newscrawl-dedup-"))) / "index.sqlite"
+        index = stack.enter_context(DedupIndex.open(index_path))
+        # Records go to a spool file with their doc number, so memory does not grow with input.
+        spool = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
+        batch: list[tuple[str, Any]] = []
+        n_in = 0
+
+        def flush() -> None:
+            docs = index.add([p for _, p in batch])
+            for doc, (line, _r) in zip(docs, batch, strict=True):
+                spool.write(f"{doc}\t{line.rstrip()}\n")
+            batch.clear()
+
+        for line, prepared in _records(args.inputs, problems):
+            batch.append((line, prepared))
+            n_in += 1
+            if len(batch) >= BATCH:
+                flush()
+        if batch:
+            flush()
+        for p in problems:
+            print(f"newscrawl dedup: {p}", file=sys.stderr)
+        spool.seek(0)
+        counts = _write_output(args.output, spool, index, args.mode)
+
+    kept, copies, dupes = counts
+    verb = "dropped" if args.mode == "drop" else "marked"
+    print(f"newscrawl dedup: {n_in} records read, {len(problems)} problems; {kept} canonical, "
+          f"{copies} copies {verb}, {dupes} repeated records skipped", file=sys.stderr)
+    if problems:
+        return exitcodes.PARTIAL
+    if n_in == 0:
+        return exitcodes.NOTHING
+    return exitcodes.OK
+
+
+def _write_output(target: str, spool: IO[str], index: Any, mode: str) -> tuple[int, int, int]:
+    """Write the final state atomically (temp file + rename); returns (canonical, copies, repeats)."""
+    if target == "-":
+        return _write_records(sys.stdout, spool, index, mode)
+    out = Path(target)
+    if out.is_dir():
+        raise ConfigError(f"output {target} is a directory")
+    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=str(out.parent.resolve()))
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            counts = _write_records(fh, spool, index, mode)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, out)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return counts
+
+
+def _write_records(fh: IO[str], spool: IO[str], index: Any, mode: str) -> tuple[int, int, int]:
+    kept = copies = dupes = 0
+    seen: set[int] = set()
+    while True:
+        chunk = [line for _, line in zip(range(BATCH), spool, strict=False)]
+        if not chunk:
+            break
+        rows = []
+        for line in chunk:
+            doc_s, _, raw = line.partition("\t")
+            rows.append((int(doc_s), raw))
+        resolved = index.resolve({d for d, _ in rows})
+        dedup = index.dedup_of(resolved)
+        for doc, raw in rows:
+            if doc in seen:  # the very same record (same id) given again
+                dupes += 1
+                continue
+            seen.add(doc)
+            info = dedup[doc]
+            if info.role == "copy":
+                copies += 1
+                if mode == "drop":
+                    continue
+            else:
+                kept += 1
+            record = json.loads(raw)
+            record["dedup"] = info.model_dump(mode="json")
+            fh.write(json.dumps(record, ensure_ascii=False) + "\n")
+    return kept, copies, dupes
