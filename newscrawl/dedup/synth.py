@@ -289,7 +289,7 @@ def reorder(body: str, rnd: random.Random) -> str:
 
 
 def wire_wrap(body: str, rnd: random.Random) -> tuple[str, str]:
-    site, name, lead, tail = rnd.choice(OUTLETS)
+    site, _name, lead, tail = rnd.choice(OUTLETS)
     pars = _paragraphs(body)
     return site, "\n\n".join([lead, *pars, tail])
 
@@ -330,7 +330,7 @@ _QUOTE_SPAN = re.compile(r"“[^”“\n]{20,300}”|(?<!\w)\"[^\"\n]{20,300}\"(
 def independent_writeup(src: Source, other: Source, rnd: random.Random) -> tuple[str, str]:
     """An independent article on the same event: own narrative (from ``other``, names swapped),
     the original's quotes with new attribution, its numbers, and a near-identical headline."""
-    title, body = same_brand_story(src, other)
+    _title, body = same_brand_story(src, other)
     quotes = _QUOTE_SPAN.findall(src.body)
     nums = re.findall(r"\b\d[\d,.]*\d\b", src.body)
     pars = _paragraphs(body)
@@ -434,8 +434,7 @@ def build_set(sources: list[Source], seed: int = 0, copies_per_family: tuple[int
 
 # ---------------------------------------------------------------------------- cheap large corpus
 
-_FUNCTION_WORDS = ("the of and to a in that is was for on it with as by at from his her an have has "
-                   "be are were which this but they not or their had also its after been one who").split()
+_FUNCTION_WORDS = ["the", "of", "and", "to", "a", "in", "that", "is", "was", "for", "on", "it", "with", "as", "by", "at", "from", "his", "her", "an", "have", "has", "be", "are", "were", "which", "this", "but", "they", "not", "or", "their", "had", "also", "its", "after", "been", "one", "who"]
 
 
 def cheap_corpus(n: int, seed: int = 0, copy_rate: float = 0.2) -> Iterator[tuple[dict, int]]:
