@@ -292,3 +292,14 @@ def test_body_reports_what_the_layers_did() -> None:
     assert body.source == "html" and body.recovered_blocks >= 0
     assert body.removed_blocks >= 1  # the ad label (and the headline if trafilatura kept it)
     assert len(body.blocks) == len(body.paragraphs) == 3
+
+
+def test_plain_paragraph_repeating_the_description_before_the_byline_is_the_dek() -> None:
+    """AMP pages drop the dek's class; its place above the byline still gives it away."""
+    dek = "The luxury house commits to a three-year programme for children's mental health."
+    meta = f'<meta property="og:description" content="{dek}">'
+    html = (
+        f"<html><head><title>T</title>{meta}</head><body><article>{HEADLINE}<p>{dek}</p>"
+        f"<p>By Rachel Douglass — 5 May 2023</p><p>{INTRO}</p><p>{SECOND}</p></article></body></html>"
+    )
+    assert extract_body(Document.parse(html)).paragraphs == [INTRO, SECOND]

@@ -129,8 +129,9 @@ def extract_body(
     recovered = len(found) - len(raw)
     candidates = len(found)
     found = drop_title(found, _titles(doc, meta))
-    found = drop_standfirst(found, _descriptions(doc, meta), tree)
-    found = drop_byline(found, meta.authors if meta is not None else [])
+    authors = meta.authors if meta is not None else []
+    found = drop_standfirst(found, _descriptions(doc, meta), tree, authors)
+    found = drop_byline(found, authors)
     blocks, teasers = clean_blocks(found)
     source = "html"
     declared = declared_blocks(doc, blocks)
@@ -234,22 +235,28 @@ def _descriptions(doc: Document, meta: Metadata | None) -> set[str]:
 
 
 def drop_standfirst(
-    blocks: list[Block], descriptions: set[str], tree: lxml.html.HtmlElement
+    blocks: list[Block],
+    descriptions: set[str],
+    tree: lxml.html.HtmlElement,
+    authors: list[str],
 ) -> list[Block]:
     """A block at the top that repeats the page description is the dek, a record field...
 
-    ...when it is a heading, or when the page marks it as one (``p.dek``, ``div.standfirst``,
-    ``h2.entradilla``, ``p.article__chapo``). When the description merely repeats the first
-    paragraph of the story (a plain ``<p>`` in the body), that paragraph is the lede and stays.
+    ...when it is a heading, when the page marks it as one (``p.dek``, ``div.standfirst``,
+    ``h2.entradilla``, ``p.article__chapo``), or when it comes before the byline. When the
+    description merely repeats the first paragraph of the story (a plain ``<p>`` after the
+    byline), that paragraph is the lede and stays.
     """
     if not descriptions:
         return blocks
+    bylines = _bylines(blocks, authors)
+    byline_at = next((i for i, b in enumerate(blocks) if any(b is h for h in bylines)), -1)
     out = []
     for i, block in enumerate(blocks):
         is_dek = (
             i < TITLE_SEARCH_BLOCKS
             and normalize_line(block.text) in descriptions
-            and (block.kind == "head" or _marked_as_dek(tree, block.lines[0]))
+            and (i < byline_at or block.kind == "head" or _marked_as_dek(tree, block.lines[0]))
         )
         if not is_dek:
             out.append(block)
@@ -278,6 +285,11 @@ def drop_byline(blocks: list[Block], authors: list[str]) -> list[Block]:
     Only short single-line blocks at the top: one naming an author the metadata found, or
     one shaped like a byline (keyword, then capitalised names).
     """
+    head = _bylines(blocks, authors)
+    return [b for b in blocks if not any(b is h for h in head)] if head else blocks
+
+
+def _bylines(blocks: list[Block], authors: list[str]) -> list[Block]:
     names = [a.lower() for a in authors if a.strip()]
 
     def is_byline(block: Block) -> bool:
@@ -286,8 +298,7 @@ def drop_byline(blocks: list[Block], authors: list[str]) -> list[Block]:
         line = block.lines[0]
         return bool(_BYLINE.match(line)) or any(n in line.lower() for n in names)
 
-    head = [b for b in blocks[: TITLE_SEARCH_BLOCKS + 1] if is_byline(b)]
-    return [b for b in blocks if b not in head] if head else blocks
+    return [b for b in blocks[: TITLE_SEARCH_BLOCKS + 1] if is_byline(b)]
 
 
 def drop_title(blocks: list[Block], titles: set[str]) -> list[Block]:
