@@ -231,8 +231,9 @@ def thread_pairs(shared: Path | None) -> list[str]:
         labels.append(bool(r["same_thread"]))
 
     def acc(idx: Iterable[int], th: float) -> float:
+        """Accuracy of 'same story' = a copy, or story score >= th (copies are one story too)."""
         idx = list(idx)
-        return sum((story[i] >= th) == labels[i] for i in idx) / max(1, len(idx))
+        return sum((copy[i] or story[i] >= th) == labels[i] for i in idx) / max(1, len(idx))
 
     grid = [x / 100 for x in range(10, 90)]
     halves = [range(0, len(rows), 2), range(1, len(rows), 2)]

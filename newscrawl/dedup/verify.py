@@ -40,6 +40,10 @@ WEIGHTS = {"aligned": 0.55, "containment": 0.25, "numbers": 0.07, "names": 0.08,
 COPY_THRESHOLD = 0.62
 # Without at least this much narrative alignment no amount of agreeing facts makes a copy.
 MIN_ALIGNED = 0.30
+# Two texts that both give figures (at least MIN_NUMBERS_FOR_VETO) but share fewer than half of
+# the smaller set are not copies, whatever the wording says.
+MIN_NUMBERS_FOR_VETO = 3
+NUMBERS_VETO = 0.5
 # Story level (same event, independent articles): looser, and kept apart from copies.
 STORY_WEIGHTS = {"containment": 0.35, "names": 0.3, "numbers": 0.15, "title": 0.2}
 STORY_THRESHOLD = 0.45
@@ -54,6 +58,7 @@ class Evidence:
     names: float | None
     title: float | None
     short_sentences: int
+    min_numbers: int = 0  # numbers in the text that has fewer
 
     def as_dict(self) -> dict[str, float | int | None]:
         return asdict(self)
@@ -114,7 +119,8 @@ def evidence(a: TextFeatures, b: TextFeatures) -> Evidence:
     if a.title and b.title:
         title = len(a.title & b.title) / len(a.title | b.title)
     return Evidence(aligned, aligned_all, containment, _overlap(a.numbers, b.numbers),
-                    _overlap(a.names, b.names), title, len(short.sentences))
+                    _overlap(a.names, b.names), title, len(short.sentences),
+                    min(len(a.numbers), len(b.numbers)))
 
 
 def _weighted(ev: Evidence, weights: dict[str, float]) -> float:
@@ -131,6 +137,13 @@ def copy_score(ev: Evidence) -> float:
 
 
 def is_copy(ev: Evidence, score: float) -> bool:
+    """A copy: enough evidence, own sentences aligned, and the figures do not disagree.
+
+    The figures rule is for template news (weather reports, results tables, release notes): the
+    same wording around different numbers is not the same article.
+    """
+    if ev.numbers is not None and ev.min_numbers >= MIN_NUMBERS_FOR_VETO and ev.numbers < NUMBERS_VETO:
+        return False
     return score >= COPY_THRESHOLD and ev.aligned >= MIN_ALIGNED
 
 
