@@ -26,6 +26,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,17 +48,50 @@ class Result:
         return self.pages / self.seconds if self.seconds else 0.0
 
 
+def tree_rss_mb(pid: int) -> float:
+    """Resident memory of a process and all its descendants (extraction workers), in MB."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            with open(f"/proc/{current}/status") as fh:
+                for line in fh:
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            with open(f"/proc/{current}/task/{current}/children") as fh:
+                stack.extend(int(c) for c in fh.read().split())
+        except (OSError, ValueError):
+            continue
+    return total / 1024
+
+
 def run_measured(cmd: list[str]) -> tuple[int, float, float, float, str]:
-    """Run ``cmd``; return (exit code, wall seconds, peak RSS MB, CPU seconds, stdout)."""
+    """Run ``cmd``; return (exit code, wall seconds, peak RSS MB, CPU seconds, stdout).
+
+    Peak RSS is the larger of ``wait4``'s maximum and the process tree's sampled sum, so
+    worker processes count; CPU includes the (waited-for) workers too.
+    """
     started = time.monotonic()
+    peak = [0.0]
     with tempfile.TemporaryFile("w+") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT)
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.25):
+                peak[0] = max(peak[0], tree_rss_mb(proc.pid))
+
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
+        done.set()
+        sampler.join()
         seconds = time.monotonic() - started
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         cpu = usage.ru_utime + usage.ru_stime
-        return proc.returncode, seconds, usage.ru_maxrss / 1024, cpu, out.read()
+        return proc.returncode, seconds, max(peak[0], usage.ru_maxrss / 1024), cpu, out.read()
 
 
 def serve_site(articles: int) -> tuple[subprocess.Popen, str]:
@@ -74,7 +108,10 @@ def serve_site(articles: int) -> tuple[subprocess.Popen, str]:
     return proc, line[1]
 
 
-def crawl_newscrawl(url: str, work: Path, concurrency: int) -> tuple[Result, list[str]]:
+def crawl_newscrawl(
+    url: str, work: Path, concurrency: int, workers: int = 0
+) -> tuple[Result, list[str]]:
+    work = work / f"newscrawl-w{workers}"
     state = work / "state.sqlite"
     cmd = [
         sys.executable,
@@ -101,6 +138,8 @@ def crawl_newscrawl(url: str, work: Path, concurrency: int) -> tuple[Result, lis
         f"CONCURRENT_REQUESTS={concurrency}",
         "--set",
         f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}",
+        "--set",
+        f"NEWSCRAWL_EXTRACT_WORKERS={workers}",
     ]
     code, seconds, rss, cpu, _ = run_measured(cmd)
     manifests = sorted((work / "out").glob("*.manifest.json"))
@@ -110,7 +149,7 @@ def crawl_newscrawl(url: str, work: Path, concurrency: int) -> tuple[Result, lis
     with sqlite3.connect(state) as db:
         urls = [row[0] for row in db.execute("SELECT url FROM pages WHERE status = 200")]
     result = Result(
-        "newscrawl crawl",
+        f"newscrawl crawl, {workers} workers" if workers else "newscrawl crawl",
         counts["responses"],
         seconds,
         rss,
@@ -188,54 +227,61 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1000,5000", help="article counts (default 1000,5000)")
     parser.add_argument("--concurrency", type=int, default=16)
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=2,
+        help="also run newscrawl with this many extraction worker processes (0: skip; default 2)",
+    )
     parser.add_argument("--bare-spider", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_spider:
         bare_spider(args.bare_spider, args.concurrency)
         return 0
-    rows: list[tuple[int, Result, Result]] = []
-    for size in [int(s) for s in args.sizes.split(",")]:
+    rows: list[tuple[int, list[Result], Result]] = []
+    for size in [int(n) for n in args.sizes.split(",")]:
         server, url = serve_site(size)
         try:
             with tempfile.TemporaryDirectory(prefix="newscrawl-bench-") as tmp:
                 ours, urls = crawl_newscrawl(url, Path(tmp), args.concurrency)
                 floor = crawl_bare(urls, Path(tmp), args.concurrency)
+                results = [ours]
+                if args.workers:
+                    results.append(
+                        crawl_newscrawl(url, Path(tmp), args.concurrency, args.workers)[0]
+                    )
         finally:
             server.terminate()
             server.wait()
-        rows.append((size, ours, floor))
+        rows.append((size, results, floor))
         print(f"[{size} articles done]", file=sys.stderr, flush=True)
     print(
         f"\ncrawl benchmark: generated site on 127.0.0.1, concurrency {args.concurrency}, "
         f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
     )
     print(
-        f"{'articles':>8}  {'crawler':<27} {'pages':>6} {'wall s':>7} {'pages/s':>8} {'CPU s':>7}"
-        f" {'CPU ms/page':>11} {'peak RSS MB':>11}  notes"
+        f"{'articles':>8}  {'crawler':<30} {'pages':>6} {'wall s':>7} {'pages/s':>8} {'vs bare':>7}"
+        f" {'CPU s':>7} {'CPU ms/page':>11} {'peak RSS MB':>11}  notes"
     )
-    for size, ours, floor in rows:
-        for r in (ours, floor):
+    for size, results, floor in rows:
+        for r in [*results, floor]:
+            ratio = f"{r.rate / floor.rate:.2f}x" if floor.rate else "-"
             print(
-                f"{size:>8}  {r.name:<27} {r.pages:>6} {r.seconds:>7.1f} {r.rate:>8.1f} {r.cpu_seconds:>7.1f}"
-                f" {1000 * r.cpu_seconds / max(1, r.pages):>11.1f} {r.peak_rss_mb:>11.0f}  {r.extra}"
+                f"{size:>8}  {r.name:<30} {r.pages:>6} {r.seconds:>7.1f} {r.rate:>8.1f} {ratio:>7}"
+                f" {r.cpu_seconds:>7.1f} {1000 * r.cpu_seconds / max(1, r.pages):>11.1f}"
+                f" {r.peak_rss_mb:>11.0f}  {r.extra}"
             )
-        ratio = ours.rate / floor.rate if floor.rate else 0
-        ours_cost = ours.cpu_seconds / max(1, ours.pages)
-        cpu_ratio = (floor.cpu_seconds / max(1, floor.pages)) / ours_cost if ours_cost else 0
-        print(
-            f"{'':>8}  {'ratio newscrawl / bare':<27} {'':>6} {'':>7} {ratio:>8.2f}x {'':>7}"
-            f" {cpu_ratio:>10.2f}x {ours.peak_rss_mb / max(1.0, floor.peak_rss_mb):>10.2f}x"
-        )
     print(
-        "ratios: pages/s is wall clock (noisy on a shared machine); CPU ms/page is shown as\n"
-        "pages per CPU-second, newscrawl / bare (1.00x = as cheap as the bare spider)"
+        "vs bare: pages/s relative to the bare spider in the same run (wall clock, so on a busy\n"
+        "machine compare CPU ms/page too). Peak RSS includes extraction worker processes."
     )
     if len(rows) > 1:
-        small, large = rows[0][1], rows[-1][1]
-        print(
-            f"newscrawl peak RSS: {small.peak_rss_mb:.0f} MB at {rows[0][0]} articles, "
-            f"{large.peak_rss_mb:.0f} MB at {rows[-1][0]} articles"
-        )
+        for index in range(len(rows[0][1])):
+            small, large = rows[0][1][index], rows[-1][1][index]
+            print(
+                f"{small.name} peak RSS: {small.peak_rss_mb:.0f} MB at {rows[0][0]} articles, "
+                f"{large.peak_rss_mb:.0f} MB at {rows[-1][0]} articles"
+            )
     return 0
 
 

@@ -116,10 +116,13 @@ NEWSCRAWL_EXTRACT_NON_ARTICLE_URLS = True  # extract pages with article signals 
 NEWSCRAWL_PROGRESS = True  # progress line on stderr
 NEWSCRAWL_PROGRESS_INTERVAL = 2.0  # seconds between progress lines (TTY); 10x that otherwise
 NEWSCRAWL_TEMPLATE_MEMORY = True  # learn per-site boilerplate, kept next to the state
+# Extraction is the crawl's main CPU cost. 0: in the crawler process (one core). N > 0: in N
+# worker processes beside the reactor (each ~150 MB); -1: one per CPU.
+NEWSCRAWL_EXTRACT_WORKERS = 0
 
 # Dedup between extraction and storage (enabled when newscrawl.pipelines.dedup exists).
 NEWSCRAWL_DEDUP = True
-NEWSCRAWL_DEDUP_INDEX = None  # default: <state dir>/dedup-index
+NEWSCRAWL_DEDUP_INDEX = None  # default: <state dir>/dedup.sqlite
 NEWSCRAWL_DEDUP_MODE = "drop"  # "drop": copies are not written; "mark": written with dedup info
 
 if importlib.util.find_spec("newscrawl.pipelines.dedup") is not None:

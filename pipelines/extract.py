@@ -7,18 +7,24 @@ the same content (a rerun that refetched an unchanged page) is dropped as ``unch
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
+from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.exceptions import DropItem
+from scrapy.utils.reactor import is_asyncio_reactor_installed
 
 from newscrawl.crawl.context import CrawlContext
 from newscrawl.errors import InputError, StateError
-from newscrawl.extract import extract
+from newscrawl.extract import ExtractResult, extract
 from newscrawl.record import ArticleRecord
 from newscrawl.store.state import RETRY_PREFIX, PageState, content_hash_of
 
@@ -41,31 +47,94 @@ def published_before(record: ArticleRecord, since: datetime) -> bool:
     return when < since
 
 
+_WORKER_MEMORY: Any = None  # the template memory of this extraction worker process
+
+
+def _init_worker(template_dir: str | None) -> None:
+    global _WORKER_MEMORY
+    if template_dir:
+        from newscrawl.extract.templates import TemplateMemory
+
+        _WORKER_MEMORY = TemplateMemory(Path(template_dir))
+        Finalize(None, _save_quietly, args=(_WORKER_MEMORY,), exitpriority=10)
+
+
+def _save_quietly(memory: Any) -> None:
+    try:
+        memory.save()
+    except (OSError, StateError) as exc:
+        log.warning("could not save template memory: %s", exc)
+
+
+def _extract_timed(
+    body: bytes, url: str, fetched_at: datetime, encoding: str | None, site: str, memory: Any = None
+) -> tuple[ExtractResult, float]:
+    """Extract one page; return the result and the CPU seconds it took."""
+    started = time.process_time()
+    result = extract(
+        body, url=url, fetched_at=fetched_at, encoding=encoding, site=site, memory=memory
+    )
+    return result, time.process_time() - started
+
+
+def _extract_in_worker(
+    body: bytes, url: str, fetched_at: datetime, encoding: str | None, site: str
+) -> tuple[ExtractResult, float]:
+    return _extract_timed(body, url, fetched_at, encoding, site, memory=_WORKER_MEMORY)
+
+
 class ExtractPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.stats = crawler.stats
         self.ctx = CrawlContext.of(crawler)
-        self.memory = self._template_memory(crawler)
         self._emitted_this_run: set[str] = set()
+        self.pool = self._worker_pool(crawler)
+        self.memory = None if self.pool is not None else self._template_memory(crawler)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ExtractPipeline:
         return cls(crawler)
 
-    def _template_memory(self, crawler: Crawler) -> Any:
+    def _template_dir(self, crawler: Crawler) -> Path | None:
         if not crawler.settings.getbool("NEWSCRAWL_TEMPLATE_MEMORY", True):
             return None
         state_path = getattr(self.ctx.state, "path", None)
-        if state_path is None:
+        return Path(state_path).parent / "templates" if state_path is not None else None
+
+    def _template_memory(self, crawler: Crawler) -> Any:
+        directory = self._template_dir(crawler)
+        if directory is None:
             return None
-        try:
-            from newscrawl.extract.templates import TemplateMemory
-        except ImportError:
+        from newscrawl.extract.templates import TemplateMemory
+
+        return TemplateMemory(directory)
+
+    def _worker_pool(self, crawler: Crawler) -> ProcessPoolExecutor | None:
+        """``NEWSCRAWL_EXTRACT_WORKERS`` > 0: extraction runs in that many processes.
+
+        Extraction is the crawl's main CPU cost; in worker processes it uses the other cores
+        while the reactor keeps fetching. Each worker learns its own share of the template
+        memory and saves it when the pool shuts down (the last save of a site wins). Needs
+        Scrapy's asyncio reactor (the default); otherwise extraction stays in-process.
+        """
+        workers = crawler.settings.getint("NEWSCRAWL_EXTRACT_WORKERS", 0)
+        if workers < 0:
+            workers = os.cpu_count() or 1
+        if workers <= 0 or not is_asyncio_reactor_installed():
             return None
-        return TemplateMemory(Path(state_path).parent / "templates")
+        directory = self._template_dir(crawler)
+        return ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),
+            initializer=_init_worker,
+            initargs=(str(directory) if directory else None,),
+        )
 
     def close_spider(self, spider: Any = None) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True)  # workers save their template memory on exit
+            self.pool = None
         if self.memory is not None:
             try:
                 self.memory.save()
@@ -101,34 +170,27 @@ class ExtractPipeline:
             site=item["site"],
         )
 
-    def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
+    async def process_item(self, item: dict[str, Any], spider: Any = None) -> dict[str, Any]:
         if "body" not in item:  # already an article item (another pipeline order)
             return item
         site = item["site"]
-        started = time.process_time()
+        args = (item["body"], item["url"], item["fetched_at"], item.get("encoding"), site)
         try:
-            result = extract(
-                item["body"],
-                url=item["url"],
-                fetched_at=item["fetched_at"],
-                encoding=item.get("encoding"),
-                site=site,
-                memory=self.memory,
-            )
+            if self.pool is not None:
+                result, cpu = await asyncio.wrap_future(self.pool.submit(_extract_in_worker, *args))
+            else:
+                result, cpu = _extract_timed(*args, memory=self.memory)
         except InputError as exc:
             self.ctx.count_error("extract-input", site)
             self.stats.inc_value("newscrawl/errors")
             raise self._drop(item, "unusable", "unusable") from exc
         except Exception as exc:  # a bug in extraction must not end the crawl: count and go on
-            log.exception("extraction failed on %s", item["url"])
+            log.error("extraction failed on %s", item["url"], exc_info=exc)
             self.ctx.count_error("extract-crash", site)
             self.stats.inc_value("newscrawl/errors")
             raise self._drop(item, RETRY_PREFIX + "extract-crash", "extract_crash") from exc
-        finally:
-            # CPU spent in extraction, so a run's cost can be split between fetching and parsing.
-            self.stats.inc_value(
-                "newscrawl/extract_cpu_ms", int(1000 * (time.process_time() - started))
-            )
+        # CPU spent in extraction, so a run's cost can be split between fetching and parsing.
+        self.stats.inc_value("newscrawl/extract_cpu_ms", int(1000 * cpu))
         record = result.record
         self.stats.inc_value(f"newscrawl/extract/{result.page_type.value}")
         if not result.is_article:

@@ -16,6 +16,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from scrapy import signals
 from scrapy.crawler import Crawler
 from twisted.internet import task
 
@@ -39,10 +40,22 @@ class StorePipeline:
         self.writer: JsonlWriter | None = None
         self._pending: list[tuple[EmittedRecord, PageState, str]] = []
         self._loop: task.LoopingCall | None = None
+        crawler.signals.connect(self._item_dropped, signal=signals.item_dropped)
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         return cls(crawler)
+
+    def _item_dropped(self, item: Any, response: Any = None, exception: Any = None,
+                      spider: Any = None) -> None:
+        """An article dropped after extraction (a syndicated copy, by dedup): note its page in
+        the state so the next run does not fetch and judge it again."""
+        if not isinstance(item, dict) or not isinstance(item.get("page"), PageState):
+            return
+        page: PageState = item["page"]
+        page.result = "duplicate"
+        self.stats.inc_value("newscrawl/dropped/duplicate")
+        self.ctx.state.save_pages([page])
 
     def open_spider(self, spider: Any = None) -> None:
         reconciled = reconcile(self.ctx.state)

@@ -94,7 +94,7 @@ def build_settings(opts: CrawlOptions, run_id: str) -> Settings:
     if not settings.get("NEWSCRAWL_DEDUP_INDEX"):
         state_path = Path(str(settings.get("NEWSCRAWL_STATE")).removeprefix("sqlite:"))
         settings.set(
-            "NEWSCRAWL_DEDUP_INDEX", str(state_path.parent / "dedup-index"), priority="cmdline"
+            "NEWSCRAWL_DEDUP_INDEX", str(state_path.parent / "dedup.sqlite"), priority="cmdline"
         )
     return settings
 
