@@ -360,3 +360,61 @@ def test_since_keeps_only_articles_published_after_the_date(
     assert wanted <= {r["canonical_url"] for r in rows}
     assert run.manifest["since"].startswith(since)
     assert run.manifest["counts"]["skipped_before_since"] > 0
+
+
+def test_plain_scrapy_crawl_from_the_repo_root(web: Any, tmp_path: Path) -> None:
+    name = web.names[0]
+    root = Path(__file__).resolve().parent.parent
+    if not (root / "scrapy.cfg").exists():
+        pytest.skip("not a checkout")
+    proc = subprocess.run(
+        [
+            "scrapy",
+            "crawl",
+            "news",
+            "-a",
+            f"url={web.url(name)}",
+            "-s",
+            f"NEWSCRAWL_OUTPUT={tmp_path / 'out.jsonl'}",
+            "-s",
+            f"NEWSCRAWL_STATE=sqlite:{tmp_path / 's.sqlite'}",
+            "-s",
+            "NEWSCRAWL_ALLOW_PRIVATE_NETWORK=1",
+            *[
+                v
+                for pair in zip(
+                    ["-s"] * 2, ["AUTOTHROTTLE_ENABLED=0", "DOWNLOAD_DELAY=0"], strict=True
+                )
+                for v in pair
+            ],
+        ],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"},
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    emitted = {r["canonical_url"] for r in records(tmp_path / "out.jsonl")}
+    assert emitted == web.article_urls(name)
+    assert latest_manifest(tmp_path / "out.jsonl")["finish_reason"] == "finished"
+
+
+def test_extraction_in_worker_processes_gives_the_same_records(
+    first: dict[str, Any], web: Any, registry: Path, tmp_path: Path
+) -> None:
+    name = web.names[2]  # a site no other test changes
+    run = crawl(
+        registry,
+        tmp_path / "out",
+        tmp_path / "state.sqlite",
+        "--set",
+        "NEWSCRAWL_EXTRACT_WORKERS=1",
+        sites=[name],
+    )
+    assert run.code == exitcodes.OK, run.stderr[-3000:]
+    in_process = {r["id"]: r["title"] for r in records(first["out"]) if r["site"] == name}
+    in_worker = {r["id"]: r["title"] for r in records(tmp_path / "out")}
+    assert in_worker == in_process
+    # The worker saved what it learnt about the site's template when the pool shut down.
+    assert list((tmp_path / "templates").glob("*.json"))
