@@ -100,7 +100,9 @@ class NewsSpider(Spider):
         spider.oldest = datetime.now(UTC) - timedelta(days=max_age) if max_age > 0 else None
         if ctx.since and (spider.oldest is None or ctx.since > spider.oldest):
             spider.oldest = ctx.since
-        crawler.signals.connect(spider._robots_parsed, signal=signals.robots_parsed)
+        robots_parsed = getattr(signals, "robots_parsed", None)  # Scrapy >= 2.11
+        if robots_parsed is not None:
+            crawler.signals.connect(spider._robots_parsed, signal=robots_parsed)
         return spider
 
     async def start(self) -> AsyncIterator[Request]:
