@@ -364,6 +364,14 @@ class NewsSpider(Spider):
             run.home_ok += 1
         if response.status == 304:
             self._not_modified(response, run)
+            if kind == KIND_HOME:
+                # An unchanged home page says nothing about the sitemaps and feeds: they have
+                # validators of their own, so ask them (conditionally) as usual.
+                yield from self._discover_sitemaps(response, run)
+                for url in self.ctx.state.urls_with_result(run.site.name, "feed", 20):
+                    req = self._request(url, run, KIND_FEED, depth=1)
+                    if req is not None:
+                        yield req
             return
         if not isinstance(response, TextResponse):
             body = response.body

@@ -88,6 +88,11 @@ class CrawlState(abc.ABC):
     def retry_urls(self, site: str, limit: int) -> list[str]:
         """URLs of ``site`` whose last fetch failed transiently, oldest first."""
 
+    def urls_with_result(self, site: str, result: str, limit: int) -> list[str]:
+        """URLs of ``site`` whose last result was ``result`` (e.g. its feeds). Optional for a
+        backend: without it a rerun rediscovers feeds only from a changed home page."""
+        return []
+
     @abc.abstractmethod
     def record_hash(self, record_id: str) -> str | None:
         """Content hash of the emitted record with this id, or None if never emitted."""
@@ -230,6 +235,13 @@ class SqliteState(CrawlState):
         rows = self._db.execute(
             "SELECT url FROM pages WHERE site=? AND result LIKE ? ORDER BY fetched_at LIMIT ?",
             (site, RETRY_PREFIX + "%", limit),
+        )
+        return [r[0] for r in rows]
+
+    def urls_with_result(self, site: str, result: str, limit: int) -> list[str]:
+        self.commit()
+        rows = self._db.execute(
+            "SELECT url FROM pages WHERE site=? AND result=? LIMIT ?", (site, result, limit)
         )
         return [r[0] for r in rows]
 
