@@ -36,9 +36,13 @@ class Site(BaseHTTPRequestHandler):
 
     log: ClassVar[list[tuple[str, int, float]]] = []
     script: ClassVar[dict[str, list[tuple[int, dict[str, str]]]]] = {}
+    slow_ports: ClassVar[dict[int, float]] = {}  # port -> seconds every answer takes
 
     def do_GET(self) -> None:
         base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        port = self.server.server_address[1]
+        if port in self.slow_ports:
+            time.sleep(self.slow_ports[port])
         queue = self.script.get(self.path)
         status, headers = queue.pop(0) if queue else (200, {})
         self.log.append((self.path, status, time.monotonic()))
@@ -64,10 +68,17 @@ class Site(BaseHTTPRequestHandler):
         pass
 
 
+class QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        pass  # the crawler hanging up on a slow answer is the point, not an error
+
+
 @pytest.fixture
 def server() -> Any:
     Site.log = []
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Site)
+    httpd = QuietServer(("127.0.0.1", 0), Site)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield httpd
@@ -139,3 +150,32 @@ def test_parse_retry_after_http_date() -> None:
     now = datetime(2024, 3, 14, 12, 0, tzinfo=UTC)
     header = format_datetime(now + timedelta(seconds=30), usegmt=True)
     assert parse_retry_after(header, now=now.timestamp()) == pytest.approx(30, abs=1)
+
+
+def test_a_slow_site_does_not_stall_the_others(server: Any, tmp_path: Path) -> None:
+    Site.script = {}
+    slow = QuietServer(("127.0.0.1", 0), Site)
+    threading.Thread(target=slow.serve_forever, daemon=True).start()
+    Site.slow_ports = {slow.server_address[1]: 3.0}
+    try:
+        fast_url = f"http://127.0.0.1:{server.server_address[1]}/"
+        slow_url = f"http://127.0.0.1:{slow.server_address[1]}/"
+        started = time.monotonic()
+        code, stderr, manifest = crawl(
+            fast_url,
+            tmp_path,
+            "--url",
+            slow_url,
+            "--set",
+            "DOWNLOAD_TIMEOUT=1",
+            "--set",
+            "RETRY_TIMES=1",
+        )
+        elapsed = time.monotonic() - started
+    finally:
+        Site.slow_ports = {}
+        slow.shutdown()
+    assert code == exitcodes.PARTIAL, stderr[-2000:]  # written, but one site failed
+    assert manifest["counts"]["records_written"] == 1  # the fast site's article
+    assert manifest["errors"].get("timeout", 0) >= 1
+    assert elapsed < 40
