@@ -39,7 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("inputs", nargs="+", metavar="IN.jsonl", help="JSON Lines files (.gz ok), - for stdin")
     p.add_argument("-o", "--output", required=True, metavar="OUT.jsonl", help="output file, - for stdout")
     p.add_argument("--index", metavar="PATH",
-                   help="persistent dedup index (SQLite); default: a temporary one for this run")
+                   help="persistent dedup index (SQLite path, or redis://HOST:PORT/DB as given to "
+                        "crawl --state); default: a temporary one for this run")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--drop-copies", dest="mode", action="store_const", const="drop",
                       help="write canonical records only (default)")
@@ -99,7 +100,8 @@ def run(args: argparse.Namespace) -> int:
     problems: list[str] = []
     with ExitStack() as stack:
         if args.index:
-            index_path = Path(args.index)
+            # A path, or a redis:// URI (the index of a distributed crawl: --state redis://...)
+            index_path: str | Path = args.index if "://" in args.index else Path(args.index)
         else:
             index_path = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="newscrawl-dedup-"))) / "index.sqlite"
         index = stack.enter_context(DedupIndex.open(index_path))

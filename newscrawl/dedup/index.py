@@ -124,6 +124,12 @@ class DedupIndex:
 
     @classmethod
     def open(cls, path: str | Path) -> DedupIndex:
+        """A SQLite index file, or ``redis://HOST:PORT/DB`` for the index shared by distributed
+        crawl workers (:mod:`newscrawl.dedup.redis_index`)."""
+        if str(path).startswith(("redis://", "rediss://", "unix://")):
+            from newscrawl.dedup.redis_index import RedisStore
+
+            return cls(RedisStore(str(path)))
         return cls(SQLiteStore(path))
 
     def close(self) -> None:
