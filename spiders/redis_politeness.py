@@ -47,9 +47,10 @@ CAP_POLL = 0.05  # at the cap, re-ask this often (a lease freed by another worke
 
 # KEYS: leases zset, next-start key. ARGV: lease id ("worker|n"), limit, delay ms, lease ttl
 # ms, heartbeat key prefix. Leases of workers whose heartbeat expired are dropped first.
-# Returns 0 when the lease was taken, -1 when the domain is at its cap, else milliseconds to
-# wait for the domain's delay.
+# Returns 0 when the lease was taken (or already is: a retried call), -1 when the domain is at
+# its cap, else milliseconds to wait for the domain's delay.
 _ACQUIRE_LUA = """
+if redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)

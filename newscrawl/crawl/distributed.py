@@ -219,12 +219,14 @@ class DistributedScheduler(Scheduler):
 
     # -- scheduler interface -----------------------------------------------------------------
     def enqueue_request(self, request: Request) -> bool:
-        # scrapy-redis' own version passes ``spider=`` to the stats (deprecated in Scrapy 2.19).
+        # Not scrapy-redis' version: it passes ``spider=`` to the stats (deprecated in Scrapy
+        # 2.19), and its separate "seen?" and "push" calls can lose a request when Redis
+        # restarts between them; here both are one script.
         try:
-            if not request.dont_filter and self.df.request_seen(request):
+            fingerprint = None if request.dont_filter else self.df.request_fingerprint(request)
+            if not self.queue.push(request, fingerprint):
                 self.df.log(request, self.spider)
                 return False
-            self.queue.push(request)
         except StateError as err:
             self._fail(err)
             return False

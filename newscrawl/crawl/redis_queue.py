@@ -34,12 +34,25 @@ from newscrawl.store.redis_state import RedisState
 
 TOKEN_META = "nc_inflight"
 
+# Idempotent per token: if the reply to a pop is lost (Redis restarting) and the client retries
+# with the same token, the same request comes back instead of a second one being parked.
 _POP_LUA = """
+local prev = redis.call('HGET', KEYS[2], ARGV[1])
+if prev then return string.sub(prev, string.find(prev, '|', 1, true) + 1) end
 local r = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if #r == 0 then return false end
 redis.call('ZREM', KEYS[1], r[1])
 redis.call('HSET', KEYS[2], ARGV[1], r[2] .. '|' .. r[1])
 return r[1]
+"""
+
+# Fingerprint check and push in one step. Separately, a retried SADD whose first reply was
+# lost would answer "seen" and the request would never be queued. KEYS: dupefilter, queue.
+# ARGV: fingerprint, score, request.
+_PUSH_NEW_LUA = """
+if redis.call('SADD', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('ZADD', KEYS[2], ARGV[2], ARGV[3])
+return 1
 """
 
 # KEYS: workers set, queue. ARGV: processing prefix, hb prefix, worker to spare ('' = none).
@@ -112,6 +125,7 @@ class CrawlJob:
         self.seed_done_key = base + "seed_done"
         client = state.client
         self._pop = client.register_script(_POP_LUA)
+        self._push_new = client.register_script(_PUSH_NEW_LUA)
         self._reclaim = client.register_script(_RECLAIM_LUA)
         self._requeue = client.register_script(_REQUEUE_LUA)
         self._seed = client.register_script(_SEED_LUA)
@@ -139,6 +153,18 @@ class CrawlJob:
 
     def pop(self, token: str) -> bytes | None:
         return self._call(self._pop, keys=[self.queue_key, self.processing_key], args=[token])
+
+    def push(self, data: bytes, score: float, fingerprint: str | None) -> bool:
+        """Queue a request; with a fingerprint, only if it was never seen (atomically)."""
+        if fingerprint is None:
+            self._call(self.state.client.zadd, self.queue_key, {data: score})
+            return True
+        added = self._call(
+            self._push_new,
+            keys=[self.dupefilter_key, self.queue_key],
+            args=[fingerprint, score, data],
+        )
+        return bool(added)
 
     def ack(self, tokens: list[str]) -> None:
         if tokens:
@@ -220,10 +246,11 @@ class ReliablePriorityQueue(PriorityQueue):
     def __len__(self) -> int:
         return self.job.queued()
 
-    def push(self, request: Request) -> None:
+    def push(self, request: Request, fingerprint: str | None = None) -> bool:
+        """Queue ``request`` (if ``fingerprint`` is given: only if never seen); True if queued."""
         request.meta.pop(TOKEN_META, None)  # a redirect/retry copies its parent's meta
         data = self._encode_request(request)
-        self.job._call(self.server.zadd, self.key, {data: -request.priority})
+        return self.job.push(data, -request.priority, fingerprint)
 
     def pop(self, timeout: int = 0) -> Request | None:
         token = str(next(self._tokens))
