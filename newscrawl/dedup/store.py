@@ -138,7 +138,7 @@ class SQLiteStore:
             self.conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute("PRAGMA cache_size=-200000")
+            self.conn.execute("PRAGMA cache_size=-65536")
             self.conn.execute("PRAGMA temp_store=MEMORY")
             self.conn.executescript(_SCHEMA)
             self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS probe (key INTEGER NOT NULL, local INTEGER NOT NULL)")

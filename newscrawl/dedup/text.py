@@ -110,7 +110,7 @@ class TextFeatures:
     sent_src: np.ndarray | None = None  # wording ids of the kept sentences, back to back
     sent_bounds: list[int] | None = None  # offsets of each kept sentence in sent_src
     _sentences: list[frozenset[int]] | None = None
-    inverted: dict[int, list[int]] | None = None  # stem -> sentence numbers, built on first use
+    inverted: tuple | None = None  # sentence table for alignment (verify.py), built on first use
     _unique: np.ndarray | None = None
 
     @property

@@ -22,7 +22,7 @@ chosen on the dev half of the generated sets; see ``README.md``).
 
 from __future__ import annotations
 
-from collections import defaultdict
+import itertools
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -64,40 +64,47 @@ class Evidence:
         return asdict(self)
 
 
-def _inverted(f: TextFeatures) -> dict[int, list[int]]:
-    """stem -> sentences containing it; built once per text (a text meets many candidates)."""
+def _sentence_table(f: TextFeatures) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """(stems sorted, their sentence numbers, sentence sizes, narrative flags) — built once per
+    text (a text meets several candidates), for the vectorised alignment."""
     if f.inverted is None:
-        where: dict[int, list[int]] = defaultdict(list)
-        for j, sent in enumerate(f.sentences):
-            for t in sent:
-                where[t].append(j)
-        f.inverted = dict(where)
+        sents = f.sentences
+        sizes = np.fromiter(map(len, sents), dtype=np.int64, count=len(sents))
+        flat = np.fromiter(itertools.chain.from_iterable(sents), dtype=np.uint64, count=int(sizes.sum()))
+        owner = np.repeat(np.arange(len(sents)), sizes)
+        order = np.argsort(flat, kind="stable")
+        f.inverted = (flat[order], owner[order], sizes, np.array(f.narrative, dtype=bool))
     return f.inverted
 
 
 def _align(short: TextFeatures, long: TextFeatures) -> tuple[float, float]:
-    """(narrative, all) alignment of the shorter text's sentences against the longer text's."""
-    if not short.sentences or not long.sentences:
+    """(narrative, all) alignment of the shorter text's sentences against the longer text's.
+
+    All sentence pairs at once: shared-stem counts come from one merge of the two sorted stem
+    tables and a bincount into a (short sentences × long sentences) matrix.
+    """
+    s_stems, s_sent, s_size, s_narr = _sentence_table(short)
+    l_stems, l_sent, l_size, _ = _sentence_table(long)
+    ns, nl = len(s_size), len(l_size)
+    if not ns or not nl:
         return 0.0, 0.0
-    where = _inverted(long)
-    hit_all = hit_narr = n_narr = 0
-    for sent, is_narr in zip(short.sentences, short.narrative, strict=True):
-        counts: dict[int, int] = defaultdict(int)
-        for t in sent:
-            for j in where.get(t, ()):
-                counts[j] += 1
-        ok = False
-        for j, c in counts.items():
-            if c >= MIN_SHARED_IN_SENT and c >= SENT_MATCH * min(len(sent), len(long.sentences[j])):
-                ok = True
-                break
-        hit_all += ok
-        if is_narr:
-            n_narr += 1
-            hit_narr += ok
-    total = len(short.sentences)
+    lo = np.searchsorted(l_stems, s_stems, side="left")
+    cnt = np.searchsorted(l_stems, s_stems, side="right") - lo
+    total = int(cnt.sum())
+    if total:
+        rep = np.repeat(np.arange(len(s_stems)), cnt)
+        offs = np.arange(total) - np.repeat(np.cumsum(cnt) - cnt, cnt)
+        key = s_sent[rep] * nl + l_sent[lo[rep] + offs]
+        shared = np.bincount(key, minlength=ns * nl).reshape(ns, nl)
+        need = np.maximum(MIN_SHARED_IN_SENT, SENT_MATCH * np.minimum(s_size[:, None], l_size[None, :]))
+        ok = (shared >= need).any(axis=1)
+    else:
+        ok = np.zeros(ns, dtype=bool)
+    hit_all = int(ok.sum())
+    n_narr = int(s_narr.sum())
+    hit_narr = int((ok & s_narr).sum())
     # A text with one or two narrative sentences gives too little evidence to reach 1.0.
-    return hit_narr / max(n_narr, MIN_EVIDENCE_SENTENCES), hit_all / max(total, MIN_EVIDENCE_SENTENCES)
+    return hit_narr / max(n_narr, MIN_EVIDENCE_SENTENCES), hit_all / max(ns, MIN_EVIDENCE_SENTENCES)
 
 
 def _overlap(a: frozenset, b: frozenset) -> float | None:
