@@ -93,8 +93,10 @@ def finish(procs: list[subprocess.Popen], timeout: float = 150) -> list[int]:
     return codes
 
 
-def merge(out: Path, merged: Path) -> list[dict[str, Any]]:
-    proc = subprocess.run([sys.executable, "-m", "newscrawl", "merge", str(out), "-o", str(merged)],
+def merge(out: Path, merged: Path, state: str | None = None) -> list[dict[str, Any]]:
+    """``newscrawl merge``; with the crawl's state, copies are resolved by its shared index."""
+    extra = ["--dedup", "--index", state] if state and dedup_enabled() else []
+    proc = subprocess.run([sys.executable, "-m", "newscrawl", "merge", str(out), "-o", str(merged), *extra],
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == exitcodes.OK, proc.stderr
     return [json.loads(line) for line in merged.read_text(encoding="utf-8").splitlines()]
@@ -109,13 +111,18 @@ def manifests(out: Path) -> dict[str, dict[str, Any]]:
 
 
 def expected_articles(web: Any) -> tuple[set[str], list[tuple[str, str]]]:
+    """Every article URL, and (copy, original) URL pairs of articles syndicated across sites.
+
+    Read from the articles' front matter: the manifest's ``syndicated`` entries carry the
+    original's path in place of the copy's (``{"path": a.path, **a.syndicated_from}``)."""
     urls: set[str] = set()
     pairs = []
     for name in web.names:
         urls |= web.article_urls(name)
-        for syn in web.manifest(name).get("syndicated", []):
-            if syn["site"] in web.names:
-                pairs.append((web.base(name) + syn["path"], web.base(syn["site"]) + syn["path"]))
+        for article in web.site(name).articles.values():
+            origin = article.syndicated_from
+            if origin and origin.get("site") in web.names:
+                pairs.append((web.base(name) + article.path, web.base(origin["site"]) + origin["path"]))
     return urls, pairs
 
 
@@ -164,9 +171,9 @@ def test_two_workers_share_the_crawl_every_article_once_no_url_fetched_twice(
         counts = collections.Counter(e.path for e in entries)
         assert [p for p, n in counts.items() if n > 1] == [], name
         assert not set(web.manifest(name)["disallowed"]) & set(counts), name
-    rows = merge(out, tmp_path / "articles.jsonl")
-    assert sum(m["counts"]["records_written"] for m in runs.values()) == len(rows)
-    assert_every_article_once(rows, web)
+    raw = merge(out, tmp_path / "parts.jsonl")
+    assert sum(m["counts"]["records_written"] for m in runs.values()) == len(raw)
+    assert_every_article_once(merge(out, tmp_path / "articles.jsonl", state_uri), web)
 
 
 def _lines(path_glob: Iterator[Path]) -> int:
@@ -203,7 +210,7 @@ def test_a_worker_killed_mid_crawl_loses_nothing(web: Any, registry: Path, state
     log = (tmp_path / "w0.log").read_text()
     assert codes == [exitcodes.OK], log[-3000:]
     assert "re-queued" in log and "dead worker" in log  # the victim's requests came back
-    rows = merge(out, tmp_path / "articles.jsonl")  # the victim's part may end in a torn line
+    rows = merge(out, tmp_path / "articles.jsonl", state_uri)  # the victim's part may be torn
     assert_every_article_once(rows, web)
 
 
@@ -227,10 +234,20 @@ def test_shared_dedup_index_finds_copies_fetched_by_different_workers(
         start(worker_cmd(registry, out, state_uri, "wb", sites=[sites[original_url]]), tmp_path / "b.log"),
     ]
     codes = finish(procs)
-    assert all(code in (exitcodes.OK, exitcodes.PARTIAL) for code in codes), codes
-    rows = merge(out, tmp_path / "articles.jsonl")
+    logs = [(tmp_path / f"{n}.log").read_text() for n in ("a", "b")]
+    assert all(code in (exitcodes.OK, exitcodes.PARTIAL) for code in codes), logs
+    # The shared index put the two records, written by different workers, in one cluster.
+    from newscrawl.dedup.index import DedupIndex
+    from newscrawl.record import record_id
+
+    with DedupIndex.open(state_uri) as index:
+        known = index.store.docs_by_record_ids([record_id(copy_url), record_id(original_url)])
+        assert len(known) == 2, "a worker's record is missing from the shared index"
+        resolved = index.resolve([row.doc for row in known.values()])
+        assert {r.canonical.record_id for r in resolved.values()} == {record_id(original_url)}
+    rows = merge(out, tmp_path / "articles.jsonl", state_uri)
     emitted = {r["canonical_url"] for r in rows}
-    assert (copy_url in emitted) != (original_url in emitted), "copy and original both kept"
+    assert original_url in emitted and copy_url not in emitted
 
 
 def test_unreachable_redis_is_a_clear_state_error(registry: Path, tmp_path: Path) -> None:

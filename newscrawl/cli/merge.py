@@ -6,7 +6,9 @@ updated in a later run wins), skips lines that are not whole JSON records (a par
 killed worker), and writes the result atomically (temporary file, fsync, rename) with a
 manifest that lists the parts, their runs and the counts. With ``--dedup``, syndicated copies
 are then resolved by the dedup index logic (``newscrawl dedup``), when that module is
-available. Two passes over the parts keep memory at one small entry per record id.
+available (``--index`` names the crawl's index, e.g. the ``redis://`` state of a distributed
+crawl, so copies are resolved as that index finally sees them). Two passes over the parts keep
+memory at one small entry per record id.
 """
 
 from __future__ import annotations
@@ -50,6 +52,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--dedup",
         action="store_true",
         help="also resolve syndicated copies with newscrawl's dedup (drops copies)",
+    )
+    p.add_argument(
+        "--index",
+        metavar="INDEX",
+        help="with --dedup: the crawl's dedup index (SQLite path, or the redis:// URI given to "
+        "crawl --state), so copies are resolved as the crawl's index finally sees them",
     )
     p.set_defaults(func=run)
 
@@ -178,7 +186,7 @@ def part_manifests(parts: list[Path]) -> list[dict[str, Any]]:
     return found
 
 
-def _dedup(merged: Path, output: Path) -> int:
+def _dedup(merged: Path, output: Path, index: str | None) -> int:
     """Resolve syndicated copies of ``merged`` into ``output`` with ``newscrawl dedup``."""
     import importlib.util
 
@@ -186,7 +194,7 @@ def _dedup(merged: Path, output: Path) -> int:
         raise ConfigError("merge --dedup: the dedup command is not available in this version")
     from newscrawl.cli import main
 
-    return main(["dedup", str(merged), "-o", str(output)])
+    return main(["dedup", str(merged), "-o", str(output), *(["--index", index] if index else [])])
 
 
 def run(args: argparse.Namespace) -> int:
@@ -201,7 +209,7 @@ def run(args: argparse.Namespace) -> int:
         merged = output.with_name(f".{output.name}.merged.jsonl")
         counts = merge_parts(parts, merged)
         try:
-            dedup: int | None = _dedup(merged, output)
+            dedup: int | None = _dedup(merged, output, args.index)
         finally:
             merged.unlink(missing_ok=True)
     else:
