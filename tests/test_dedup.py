@@ -245,3 +245,8 @@ def test_star_clustering_does_not_chain(index: DedupIndex) -> None:
     canon = clusters(index, docs)
     assert canon[docs[1]] == docs[0]
     assert canon[docs[2]] == docs[2]  # C heads its own cluster instead of riding on B
+
+
+def test_texts_without_words_are_not_copies_of_each_other(index: DedupIndex) -> None:
+    docs = index.add([record(f"https://e.example/{i}", "", body) for i, body in enumerate(["", " ", "...", "— —"])])
+    assert {r.role for r in index.resolve(docs).values()} == {"canonical"}

@@ -218,8 +218,10 @@ class DedupIndex:
             if a != b:
                 pairs.add((a, b) if a < b else (b, a))
 
-        same_body = self.store.docs_by_body_hashes(sorted({r.body_hash for r in rows}))
-        for r in rows:
+        # (texts without a single content word all hash alike and prove nothing)
+        with_text = [r for r, f in zip(rows, feats, strict=True) if f.stem_count]
+        same_body = self.store.docs_by_body_hashes(sorted({r.body_hash for r in with_text}))
+        for r in with_text:
             for other in same_body.get(r.body_hash, ()):
                 pair(r.doc, other)
 
