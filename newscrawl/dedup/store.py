@@ -10,6 +10,7 @@ SQLite layout — every lookup is an indexed point query, so adding N records co
   (zlib, to rebuild features for verification), and its cluster assignment.
 * ``doc_bands`` / ``sent_bands`` — LSH buckets of the two sketch views, ``(key, doc)`` primary
   key in ``WITHOUT ROWID`` tables; candidates come from one join per batch against a temp table.
+* ``hot_keys`` — bucket keys retired because too many articles share them (stock phrases).
 * ``edges`` — verified copy (and story) relations with their evidence score, both directions.
 * ``meta`` — schema version and sketch parameters; an index built with other parameters is
   refused rather than silently giving wrong answers.
@@ -31,6 +32,7 @@ from typing import Protocol
 from newscrawl.errors import StateError, StateLockedError
 
 SCHEMA_VERSION = "1"
+HOT_BUCKET = 300  # docs per LSH bucket before its key is retired (see SQLiteStore.band_matches)
 
 
 @dataclass(slots=True)
@@ -66,7 +68,11 @@ class Assignment:
 
 
 class IndexStore(Protocol):
-    """Storage the dedup index needs. Implementations must make :meth:`transaction` atomic."""
+    """Storage the dedup index needs. Implementations must make :meth:`transaction` atomic.
+
+    ``band_matches`` may ignore keys shared by very many docs (stock phrases; SQLite retires a
+    key at :data:`HOT_BUCKET` docs) so that the cost of a lookup does not grow with the index.
+    """
 
     def transaction(self) -> Iterator[None]: ...
     def check_params(self, params: str) -> None: ...
@@ -114,6 +120,7 @@ CREATE INDEX IF NOT EXISTS docs_canonical ON docs(canonical);
 CREATE INDEX IF NOT EXISTS docs_alias ON docs(alias_of) WHERE alias_of IS NOT NULL;
 CREATE TABLE IF NOT EXISTS doc_bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS sent_bands (key INTEGER NOT NULL, doc INTEGER NOT NULL, PRIMARY KEY (key, doc)) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS hot_keys (key INTEGER PRIMARY KEY);
 CREATE TABLE IF NOT EXISTS edges (a INTEGER NOT NULL, b INTEGER NOT NULL, score REAL NOT NULL, level TEXT NOT NULL,
                                   PRIMARY KEY (a, b)) WITHOUT ROWID;
 """
@@ -138,7 +145,7 @@ class SQLiteStore:
             self.conn = sqlite3.connect(str(self.path), timeout=timeout, isolation_level=None)
             self.conn.execute("PRAGMA journal_mode=WAL")
             self.conn.execute("PRAGMA synchronous=NORMAL")
-            self.conn.execute("PRAGMA cache_size=-65536")
+            self.conn.execute("PRAGMA cache_size=-200000")
             self.conn.execute("PRAGMA temp_store=MEMORY")
             self.conn.executescript(_SCHEMA)
             self.conn.execute("CREATE TEMP TABLE IF NOT EXISTS probe (key INTEGER NOT NULL, local INTEGER NOT NULL)")
@@ -247,13 +254,29 @@ class SQLiteStore:
         self.conn.executemany(f"INSERT OR IGNORE INTO {_VIEWS[view]} (key, doc) VALUES (?, ?)", pairs)
 
     def band_matches(self, view: str, pairs: Sequence[tuple[int, int]]) -> list[tuple[int, int, int]]:
-        """For (key, local) probes: (local, doc, number of distinct shared keys) per matching doc."""
+        """For (key, local) probes: (local, doc, number of shared keys) per matching doc.
+
+        Buckets are capped at :data:`HOT_BUCKET` docs: a key that many articles share is a stock
+        phrase or template line, not evidence of copying, and a bucket that kept growing would
+        make every new record cost more as the index grows. Such a key is recorded in
+        ``hot_keys``, its bucket deleted, and it is ignored from then on.
+        """
+        table = _VIEWS[view]
         self.conn.execute("DELETE FROM probe")
         self.conn.executemany("INSERT INTO probe (key, local) VALUES (?, ?)", pairs)
-        rows = self.conn.execute(
-            f"SELECT p.local, b.doc, COUNT(*) FROM probe p JOIN {_VIEWS[view]} b ON b.key = p.key "
+        self.conn.execute(f"DELETE FROM {table} WHERE key IN "
+                          "(SELECT p.key FROM probe p JOIN hot_keys h ON h.key = p.key)")
+        self.conn.execute("DELETE FROM probe WHERE key IN (SELECT key FROM hot_keys)")
+        hot = [k for (k,) in self.conn.execute(
+            f"SELECT k.key FROM (SELECT DISTINCT key FROM probe) k WHERE "
+            f"(SELECT COUNT(*) FROM (SELECT 1 FROM {table} b WHERE b.key = k.key LIMIT {HOT_BUCKET})) >= {HOT_BUCKET}")]
+        if hot:
+            self.conn.executemany("INSERT OR IGNORE INTO hot_keys (key) VALUES (?)", [(k,) for k in hot])
+            self.conn.executemany(f"DELETE FROM {table} WHERE key = ?", [(k,) for k in hot])
+            self.conn.executemany("DELETE FROM probe WHERE key = ?", [(k,) for k in hot])
+        return self.conn.execute(
+            f"SELECT p.local, b.doc, COUNT(*) FROM probe p JOIN {table} b ON b.key = p.key "
             "GROUP BY p.local, b.doc").fetchall()
-        return rows
 
     # -- edges and clusters -------------------------------------------------------------------------
     def add_edges(self, edges: Sequence[tuple[int, int, float, str]]) -> None:
