@@ -7,7 +7,7 @@ downloader middleware makes every request to a domain first take a *lease* in Re
 
 - at most ``NEWSCRAWL_SHARED_DOMAIN_CONCURRENCY`` leases per domain at a time across all
   workers (default: ``CONCURRENT_REQUESTS_PER_DOMAIN``, so N workers together are as polite as
-  one);
+  one), and never more per worker than it downloads at once (so one worker cannot hoard them);
 - consecutive lease starts on a domain at least ``DOWNLOAD_DELAY`` seconds apart, across all
   workers (time from the Redis server's clock, so machines need not agree on the time).
 
@@ -91,6 +91,8 @@ class SharedPolitenessMiddleware:
         self._acquire = client.register_script(_ACQUIRE_LUA) if client is not None else None
         self.prefix = getattr(self.state, "prefix", "newscrawl:") + "polite:"
         self._waiters: dict[str, list[Deferred]] = {}
+        self._held: dict[str, int] = {}  # leases this worker holds, per domain
+        self.local_limit = max(1, settings.getint("CONCURRENT_REQUESTS_PER_DOMAIN", 4))
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SharedPolitenessMiddleware:
@@ -108,6 +110,12 @@ class SharedPolitenessMiddleware:
         args = [lease, self.limit, self.delay_ms, self.lease_ttl_ms, self.state.hb_key("")]
         waited = False
         while True:
+            if self._held.get(keys[0], 0) >= self.local_limit:
+                # Never hold more leases than this worker can download at once: a lease held
+                # by a request queued behind its own slot would starve the other workers.
+                waited = True
+                await self._sleep(keys[0], MAX_WAIT)  # a local release wakes us
+                continue
             wait_ms = int(self.state._guard(self._acquire)(keys=keys, args=args))
             if wait_ms == 0:
                 break
@@ -119,6 +127,7 @@ class SharedPolitenessMiddleware:
                 (CAP_POLL if head else MAX_WAIT) if wait_ms < 0 else min(wait_ms / 1000, MAX_WAIT)
             )
             await self._sleep(keys[0], pause)
+        self._held[keys[0]] = self._held.get(keys[0], 0) + 1
         self._wake(keys[0])  # the next waiter becomes the one that polls
         request.meta[LEASE_META] = lease
         if waited:
@@ -144,6 +153,7 @@ class SharedPolitenessMiddleware:
         if lease is None or self._acquire is None:
             return
         domain_key = self._keys(request)[0]
+        self._held[domain_key] = max(0, self._held.get(domain_key, 0) - 1)
         try:
             self.state._guard(self.state.client.zrem)(domain_key, lease)
         except StateError as err:  # the lease expires by itself
