@@ -32,7 +32,7 @@ from typing import Protocol
 from newscrawl.errors import StateError, StateLockedError
 
 SCHEMA_VERSION = "1"
-HOT_BUCKET = 300  # docs per LSH bucket before its key is retired (see SQLiteStore.band_matches)
+HOT_BUCKET = 100  # docs per LSH bucket before its key is retired (see SQLiteStore.band_matches)
 
 
 @dataclass(slots=True)
