@@ -3,18 +3,20 @@
 Both crawl a generated fashion-news site (``benchmarks/sitegen.py``) served on 127.0.0.1 from a
 separate process (so the server's CPU and memory are not counted). In one run, for each size:
 
-1. ``newscrawl crawl --url <site>`` — the real thing: robots.txt, sitemaps, feed, home and
-   section pages, link following, canonicalisation, extraction, dedup, fsync-ed JSONL, state;
-2. the floor: a bare Scrapy spider that fetches *the same URLs* (read back from newscrawl's
-   crawl state) and calls ``trafilatura.extract`` on each page, nothing else.
+1. ``newscrawl crawl --url <site> --no-dedup`` — robots.txt, sitemaps, feed, home and section
+   pages, link following, canonicalisation, extraction, fsync-ed JSONL, crawl state;
+2. the same with ``NEWSCRAWL_EXTRACT_WORKERS`` extraction processes (``--workers``);
+3. at ``--dedup-sizes``, the default ``newscrawl crawl`` with in-crawl dedup as well;
+4. the floor: a bare Scrapy spider that fetches *the same URLs* (read back from run 1's crawl
+   state) and calls ``trafilatura.extract`` on each page, nothing else.
 
-Both use the same concurrency and no politeness delays. Printed per crawler: pages fetched,
-wall seconds (process start to exit), pages/s, peak RSS (``wait4`` of the crawler process),
-and the ratio newscrawl / bare. Run at 1,000 and 5,000 articles to show that memory does not
-grow with the number of pages::
+All use the same concurrency and no politeness delays. Printed per crawler: pages fetched,
+wall seconds (process start to exit), pages/s and its ratio to the bare spider, CPU seconds
+(workers included), CPU ms per page, peak RSS (the process tree's, workers included). Run at
+1,000 and 5,000 articles to show that memory does not grow with the number of pages::
 
     python benchmarks/crawl.py                      # 1,000 and 5,000 articles
-    python benchmarks/crawl.py --sizes 5000 --concurrency 8
+    python benchmarks/crawl.py --sizes 5000 --concurrency 8 --workers 0
 """
 
 from __future__ import annotations
@@ -109,9 +111,9 @@ def serve_site(articles: int) -> tuple[subprocess.Popen, str]:
 
 
 def crawl_newscrawl(
-    url: str, work: Path, concurrency: int, workers: int = 0
+    url: str, work: Path, concurrency: int, workers: int = 0, dedup: bool = False
 ) -> tuple[Result, list[str]]:
-    work = work / f"newscrawl-w{workers}"
+    work = work / f"newscrawl-w{workers}-{'dedup' if dedup else 'nodedup'}"
     state = work / "state.sqlite"
     cmd = [
         sys.executable,
@@ -140,6 +142,7 @@ def crawl_newscrawl(
         f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}",
         "--set",
         f"NEWSCRAWL_EXTRACT_WORKERS={workers}",
+        *([] if dedup else ["--no-dedup"]),
     ]
     code, seconds, rss, cpu, _ = run_measured(cmd)
     manifests = sorted((work / "out").glob("*.manifest.json"))
@@ -148,8 +151,13 @@ def crawl_newscrawl(
     counts = json.loads(manifests[-1].read_text())["counts"]
     with sqlite3.connect(state) as db:
         urls = [row[0] for row in db.execute("SELECT url FROM pages WHERE status = 200")]
+    label = (
+        "newscrawl crawl"
+        + (", dedup" if dedup else "")
+        + (f", {workers} workers" if workers else "")
+    )
     result = Result(
-        f"newscrawl crawl, {workers} workers" if workers else "newscrawl crawl",
+        label,
         counts["responses"],
         seconds,
         rss,
@@ -233,12 +241,19 @@ def main() -> int:
         default=2,
         help="also run newscrawl with this many extraction worker processes (0: skip; default 2)",
     )
+    parser.add_argument(
+        "--dedup-sizes",
+        default="1000",
+        help="sizes at which to also run newscrawl with in-crawl dedup (its default); "
+        "the other rows use --no-dedup, as the bare spider does no dedup either",
+    )
     parser.add_argument("--bare-spider", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.bare_spider:
         bare_spider(args.bare_spider, args.concurrency)
         return 0
     rows: list[tuple[int, list[Result], Result]] = []
+    dedup_sizes = {int(n) for n in args.dedup_sizes.split(",") if n}
     for size in [int(n) for n in args.sizes.split(",")]:
         server, url = serve_site(size)
         try:
@@ -250,6 +265,8 @@ def main() -> int:
                     results.append(
                         crawl_newscrawl(url, Path(tmp), args.concurrency, args.workers)[0]
                     )
+                if size in dedup_sizes:
+                    results.append(crawl_newscrawl(url, Path(tmp), args.concurrency, dedup=True)[0])
         finally:
             server.terminate()
             server.wait()
