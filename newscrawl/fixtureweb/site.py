@@ -179,8 +179,14 @@ class FixtureSite:
             "redirects": {k: v[0] for k, v in self.redirects.items()},
             "amp": {self.amp_path(a.path): a.path for a in self.articles.values() if a.amp},
             "traps": [prefix for prefix, _ in self._dynamic],
+            # the copy's own path, and the site + path of the original it republishes
             "syndicated": [
-                {"path": a.path, **a.syndicated_from}
+                {
+                    "path": a.path,
+                    "site": a.syndicated_from["site"],
+                    "original_path": a.syndicated_from["path"],
+                    "credit": a.syndicated_from.get("credit", ""),
+                }
                 for a in self.articles.values()
                 if a.syndicated_from
             ],
