@@ -117,7 +117,7 @@ def expected_articles(web: Any) -> tuple[set[str], list[tuple[str, str]]]:
         urls |= web.article_urls(name)
         for syn in web.manifest(name).get("syndicated", []):
             if syn["site"] in web.names:
-                pairs.append((web.base(name) + syn["path"], web.base(syn["site"]) + syn["path"]))
+                pairs.append((web.base(name) + syn["path"], web.base(syn["site"]) + syn["original_path"]))
     return urls, pairs
 
 
