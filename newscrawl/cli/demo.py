@@ -3,14 +3,19 @@
 Starts the local fixture sites in this process, crawls every one with the real spiders and
 pipelines (discovery, politeness, dedup, crash-safe output) and prints the run summary. The
 sites get fixed ports (``--port``, default 8601 and up), so running the demo again is an
-incremental run: nothing new is written and unchanged pages answer 304.
+incremental run: nothing new is written and unchanged pages answer 304. After the crawl, the
+records of every demo run are deduplicated into ``DIR/articles.jsonl`` (syndicated copies
+resolved, each canonical record listing its copies).
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+from pathlib import Path
 
 DEFAULT_PORT = 8601
+DATASET = "articles.jsonl"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -75,4 +80,25 @@ def run(args: argparse.Namespace) -> int:
         )
         manifest = run_crawl(opts)
     print_summary(manifest)
+    dataset = write_dataset(Path(args.output))
+    if dataset is not None:
+        print(f"deduplicated dataset of every demo run so far: {dataset}", file=sys.stderr)
     return int(manifest["exit_code"])
+
+
+def write_dataset(folder: Path) -> Path | None:
+    """``DIR/articles.jsonl``: the runs' records, syndicated copies resolved across all of them.
+
+    The crawl drops copies as it goes, but a copy met before its original is only recognised
+    once both are known; this final pass (``newscrawl dedup``) settles every cluster.
+    """
+    try:
+        from newscrawl.cli import dedup as dedup_cli
+    except ImportError:  # dedup not part of this installation
+        return None
+    target = folder / DATASET
+    parts = sorted(str(p) for p in folder.glob("*.jsonl") if p.name != DATASET)
+    if not parts:
+        return None
+    dedup_cli.run(argparse.Namespace(inputs=parts, output=str(target), index=None, mode="drop"))
+    return target
