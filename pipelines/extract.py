@@ -207,9 +207,9 @@ class ExtractPipeline:
             self.stats.inc_value("newscrawl/dropped/unchanged")
             raise DropItem(f"unchanged: {item['url']}")
         self._emitted_this_run.add(record.id)
-        return {
-            "record": record,
-            "site": site,
-            "page": self._page(item, "article", record, digest),
-            "content_hash": digest,
-        }
+        # The same dict becomes the article item: Scrapy's item_dropped signal reports the
+        # item as the spider yielded it, so a later drop (dedup) must still see page and record.
+        page = self._page(item, "article", record, digest)
+        item.clear()
+        item.update({"record": record, "site": site, "page": page, "content_hash": digest})
+        return item
