@@ -299,10 +299,33 @@ _CASES = {
 }  # fmt: skip
 
 
+class OverloadedSite:
+    """A site whose every article answers ``503`` with ``Retry-After``: it asks crawlers to wait.
+
+    Crawled next to a healthy site, it checks that one site's backoff never stalls the others.
+    """
+
+    name = "overloaded"
+
+    def __init__(self, pages: int = 12, retry_after: int = 5) -> None:
+        self.pages = pages
+        self.retry_after = retry_after
+
+    def handle(self, request: Request, base: str) -> Response:
+        if request.path == "/":
+            links = "".join(f'<a href="/news/2026/11/story-{i}">Story {i}</a>'
+                            for i in range(self.pages))  # fmt: skip
+            return Response(body=f"<html><body><h1>Overloaded</h1>{links}</body></html>".encode())
+        if request.path == "/robots.txt":
+            return Response(body=b"User-agent: *\nAllow: /\n", content_type="text/plain")
+        return Response(status=503, body=b"<h1>Busy</h1>",
+                        headers={"Retry-After": str(self.retry_after)})  # fmt: skip
+
+
 def gzip_bomb_sitemap() -> bytes:
     """The gzipped sitemap bomb on its own (for unit tests of sitemap parsing)."""
     return _bomb("gzip", SITEMAP_BOMB_EXPANDED)
 
 
 __all__ = ["ARTICLES", "HOSTILE_CASES", "XML_CASES", "HostileArticle", "HostileSite",
-           "article_html", "gzip_bomb_sitemap"]  # fmt: skip
+           "OverloadedSite", "article_html", "gzip_bomb_sitemap"]  # fmt: skip
