@@ -293,7 +293,7 @@ def main() -> int:
         "machine compare CPU ms/page too). Peak RSS includes extraction worker processes."
     )
     if len(rows) > 1:
-        for index in range(len(rows[0][1])):
+        for index in range(min(len(rows[0][1]), len(rows[-1][1]))):
             small, large = rows[0][1][index], rows[-1][1][index]
             print(
                 f"{small.name} peak RSS: {small.peak_rss_mb:.0f} MB at {rows[0][0]} articles, "
