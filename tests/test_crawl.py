@@ -381,14 +381,13 @@ def test_plain_scrapy_crawl_from_the_repo_root(web: Any, tmp_path: Path) -> None
             "-s",
             f"NEWSCRAWL_STATE=sqlite:{tmp_path / 's.sqlite'}",
             "-s",
+            f"NEWSCRAWL_DEDUP_INDEX={tmp_path / 'dedup.sqlite'}",
+            "-s",
             "NEWSCRAWL_ALLOW_PRIVATE_NETWORK=1",
-            *[
-                v
-                for pair in zip(
-                    ["-s"] * 2, ["AUTOTHROTTLE_ENABLED=0", "DOWNLOAD_DELAY=0"], strict=True
-                )
-                for v in pair
-            ],
+            "-s",
+            "AUTOTHROTTLE_ENABLED=0",
+            "-s",
+            "DOWNLOAD_DELAY=0",
         ],
         cwd=root,
         capture_output=True,
