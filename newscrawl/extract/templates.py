@@ -20,6 +20,7 @@ one directory do not corrupt files, but the last ``save()`` wins.
 
 from __future__ import annotations
 
+import heapq
 import json
 import logging
 import os
@@ -57,6 +58,15 @@ class SiteTemplate:
         default_factory=list
     )  # hashes of URLs already learnt from, oldest first
     dirty: bool = False
+    # Not stored: ``urls`` as a set for O(1) membership, and a min-heap of
+    # (pages seen on, last page no, fp) so eviction pops the least-seen, oldest blocks
+    # instead of re-sorting every block on every page. Heap entries go stale when a block
+    # is seen again or evicted; stale ones are skipped when popped (see ``_evict``).
+    url_set: set[str] = field(default_factory=set, repr=False, compare=False)
+    heap: list[tuple[int, int, str]] | None = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self.url_set = set(self.urls)
 
     def to_json(self, site: str) -> dict[str, Any]:
         return {"version": FORMAT_VERSION, "site": site, "pages": self.pages,
@@ -112,7 +122,7 @@ class TemplateMemory:
         state = self._site(site)
         fps = {t: fingerprint(t) for t in texts}
         url_key = xxhash.xxh64_hexdigest(url.encode("utf-8")) if url else ""
-        if url_key not in state.urls:
+        if url_key not in state.url_set:
             self._learn(state, set(fps.values()), url_key)
         recurring = {t for t, fp in fps.items() if self._is_template(state, fp)}
         total = sum(len(t) for t in texts)
@@ -141,20 +151,45 @@ class TemplateMemory:
 
     def _learn(self, state: SiteTemplate, fps: set[str], url_key: str) -> None:
         state.pages += 1
+        page = state.pages
+        heap = state.heap
         for fp in fps:
             entry = state.blocks.get(fp)
             if entry is None:
-                state.blocks[fp] = [1, state.pages]
+                entry = state.blocks[fp] = [1, page]
             else:
                 entry[0] += 1
-                entry[1] = state.pages
+                entry[1] = page
+            if heap is not None:
+                heapq.heappush(heap, (entry[0], page, fp))
         if url_key:
             state.urls.append(url_key)
-            del state.urls[: -self.max_urls]
+            state.url_set.add(url_key)
+            if len(state.urls) > self.max_urls:
+                for old in state.urls[: -self.max_urls]:
+                    state.url_set.discard(old)
+                del state.urls[: -self.max_urls]
+                if len(state.url_set) != len(state.urls):  # a loaded file listed a hash twice
+                    state.url_set = set(state.urls)
         if len(state.blocks) > self.max_blocks:
-            keep = sorted(state.blocks.items(), key=lambda kv: (kv[1][0], kv[1][1]), reverse=True)
-            state.blocks = dict(keep[: self.max_blocks])
+            self._evict(state)
         state.dirty = True
+
+    def _evict(self, state: SiteTemplate) -> None:
+        """Drop the least-seen, oldest blocks until at most ``max_blocks`` remain.
+
+        Same blocks as sorting all by (pages seen on, last page no) and keeping the top
+        ``max_blocks`` (ties aside), without a full sort per page."""
+        blocks = state.blocks
+        if state.heap is None or len(state.heap) > 4 * max(len(blocks), self.max_blocks):
+            state.heap = [(entry[0], entry[1], fp) for fp, entry in blocks.items()]
+            heapq.heapify(state.heap)
+        heap = state.heap
+        while len(blocks) > self.max_blocks and heap:
+            seen, last, fp = heapq.heappop(heap)
+            entry = blocks.get(fp)
+            if entry is not None and entry[0] == seen and entry[1] == last:
+                del blocks[fp]
 
     def _site(self, site: str) -> SiteTemplate:
         state = self._sites.get(site)
