@@ -63,6 +63,9 @@ _NOT_HTML_CHARSETS = frozenset({"utf-7", "idna", "punycode", "raw-unicode-escape
                                 "unicode-escape", "undefined"})  # fmt: skip
 
 
+_C0_CONTROLS = bytes(b for b in range(32) if b < 9 or 13 < b < 32)
+
+
 def looks_binary(data: bytes) -> bool:
     """True for bodies that are not text at all (images, archives, PDFs, executables)."""
     head = data[:4096]
@@ -71,7 +74,7 @@ def looks_binary(data: bytes) -> bool:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return False
     # Text never has many NUL or C0 control bytes; binary formats always do.
-    controls = sum(1 for b in head if b < 9 or 13 < b < 32)
+    controls = len(head) - len(head.translate(None, _C0_CONTROLS))  # C speed, not a byte loop
     return bool(head) and controls / len(head) > 0.05
 
 
