@@ -8,6 +8,7 @@ from pathlib import Path
 
 from newscrawl.extract import extract
 from newscrawl.extract.templates import TemplateMemory
+from newscrawl.extract.templates import fingerprint as xxh
 
 SITE = "stylewire.example"
 PROMO = "Get the Stylewire morning briefing: the five fashion business stories that matter, every weekday."
@@ -77,6 +78,26 @@ def test_memory_file_stays_bounded(tmp_path: Path) -> None:
     data = json.loads(memory.path_for(SITE).read_text())
     assert len(data["blocks"]) <= 50 and len(data["urls"]) <= 20
     assert memory.is_template(SITE, PROMO)  # frequent blocks survive eviction
+
+
+def test_eviction_keeps_the_most_seen_then_most_recent_blocks(tmp_path: Path) -> None:
+    """Eviction keeps exactly the top ``max_blocks`` by (pages seen on, last page seen), as a
+    full sort would, also after the memory is reloaded and keeps learning."""
+    memory = TemplateMemory(tmp_path, max_blocks=40, max_urls=30)
+    feed(memory, range(60))
+    memory.save()
+    memory = TemplateMemory(tmp_path, max_blocks=40, max_urls=30)
+    feed(memory, range(60, 90))
+    feed(memory, range(85, 90))  # already learnt from: no change
+    state = memory._site(SITE)
+    kept = state.blocks
+    assert len(kept) == 40 and state.pages == 90 and len(state.urls) == 30
+    # Two template blocks (seen on every page) plus the 38 newest story blocks: page numbers
+    # 79-90 give 3 blocks each (36), and of page 78's three, two survive.
+    assert kept[xxh(PROMO)] == [90, 90] and kept[xxh(LEGAL)] == [90, 90]
+    lasts = sorted(entry[1] for fp, entry in kept.items() if entry[0] == 1)
+    assert lasts == [78] * 2 + [p for p in range(79, 91) for _ in range(3)]
+    assert memory.observe(SITE, f"https://{SITE}/news/5", story(5)) == {PROMO, LEGAL}
 
 
 def test_corrupt_memory_file_is_ignored_with_a_warning(tmp_path: Path, caplog) -> None:
