@@ -61,6 +61,11 @@ REQUEST_FINGERPRINTER_CLASS = "newscrawl.crawl.fingerprint.CanonicalRequestFinge
 # Breadth-first-ish: priorities decide (articles before hubs); FIFO within a priority.
 SCHEDULER_DISK_QUEUE = "scrapy.squeues.PickleFifoDiskQueue"
 SCHEDULER_MEMORY_QUEUE = "scrapy.squeues.FifoMemoryQueue"
+# Hand out first the requests of sites with the fewest downloads under way (Scrapy's
+# DownloaderAwarePriorityQueue), and hold back those of a site whose slot already has one waiting
+# out its delay (Retry-After, backoff): waiting requests count in CONCURRENT_REQUESTS and would
+# take the places of the other sites. (The Redis scheduler of distributed crawls has its own queue.)
+SCHEDULER_PRIORITY_QUEUE = "newscrawl.crawl.pqueue.PaceAwarePriorityQueue"
 DEPTH_LIMIT = 0  # Scrapy's own depth counting is off; the spider counts link hops itself
 
 DOWNLOADER_MIDDLEWARES = {
