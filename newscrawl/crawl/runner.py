@@ -73,14 +73,14 @@ def build_settings(opts: CrawlOptions, run_id: str) -> Settings:
     if opts.user_agent:
         values["USER_AGENT"] = opts.user_agent
     settings.setdict(values, priority="cmdline")
+    for name, value in opts.settings.items():  # -s NAME=VALUE, read by every check below
+        if name not in settings and not name.startswith("NEWSCRAWL_"):
+            log.warning("setting %s is not a known Scrapy/newscrawl setting", name)
+        settings.set(name, value, priority="cmdline")
     if not opts.dedup or not settings.getbool("NEWSCRAWL_DEDUP"):
         pipelines = dict(settings.getdict("ITEM_PIPELINES"))
         pipelines.pop("newscrawl.pipelines.dedup.DedupPipeline", None)
         settings.set("ITEM_PIPELINES", pipelines, priority="cmdline")
-    for name, value in opts.settings.items():
-        if name not in settings and not name.startswith("NEWSCRAWL_"):
-            log.warning("setting %s is not a known Scrapy/newscrawl setting", name)
-        settings.set(name, value, priority="cmdline")
     if str(settings.get("NEWSCRAWL_STATE")).startswith(("redis://", "rediss://", "unix://")):
         # Several workers: state, request queue/dupefilter and dedup index move to Redis together.
         try:
