@@ -17,7 +17,6 @@ import argparse
 import gzip
 import json
 import logging
-import os
 import sys
 import tempfile
 from collections.abc import Iterator
@@ -27,6 +26,7 @@ from typing import IO, Any
 
 from newscrawl import exitcodes
 from newscrawl.errors import ConfigError, InputError, OutputError
+from newscrawl.fileio import atomic_write
 
 log = logging.getLogger(__name__)
 BATCH = 1000
@@ -146,20 +146,11 @@ def _write_output(target: str, spool: IO[str], index: Any, mode: str) -> tuple[i
     out = Path(target)
     if out.is_dir():
         raise ConfigError(f"output {target} is a directory")
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=str(out.parent.resolve()))
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            counts = _write_records(fh, spool, index, mode)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, out)
+        with atomic_write(out.resolve()) as fh:
+            return _write_records(fh, spool, index, mode)
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
         raise OutputError(f"cannot write {target}: {exc.strerror or exc}") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return counts
 
 
 def _write_records(fh: IO[str], spool: IO[str], index: Any, mode: str) -> tuple[int, int, int]:

@@ -15,18 +15,18 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import ExitStack
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from newscrawl import exitcodes
 from newscrawl.errors import ConfigError, OutputError
+from newscrawl.fileio import atomic_write
 from newscrawl.store.manifest import write_json_atomic
 
 PART_SUFFIXES = (".jsonl", ".ndjson")
@@ -134,33 +134,19 @@ def merge_parts(parts: list[Path], output: Path) -> dict[str, Any]:
             counts["duplicates"] += 1
             if fetched > known.fetched_at:
                 best[rid] = _Best(index, offset, fetched)
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".tmp", dir=output.parent)
-    except OSError as exc:
-        raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    handles = {}
-    try:
-        with os.fdopen(fd, "wb") as out:
-            for rid in order:
-                keep = best[rid]
-                fh = handles.get(keep.part)
-                if fh is None:
-                    fh = handles[keep.part] = parts[keep.part].open("rb")
-                fh.seek(keep.offset)
-                out.write(fh.readline())
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, output)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    finally:
-        for fh in handles.values():
-            fh.close()
+    with ExitStack() as handles_open:
+        handles: dict[int, IO[bytes]] = {}
+        try:
+            with atomic_write(output, binary=True) as out:
+                for rid in order:
+                    keep = best[rid]
+                    fh = handles.get(keep.part)
+                    if fh is None:
+                        fh = handles[keep.part] = handles_open.enter_context(parts[keep.part].open("rb"))
+                    fh.seek(keep.offset)
+                    out.write(fh.readline())
+        except OSError as exc:
+            raise OutputError(f"cannot write {output}: {exc.strerror or exc}") from exc
     counts["records_written"] = len(order)
     return counts
 

@@ -23,9 +23,7 @@ from __future__ import annotations
 import heapq
 import json
 import logging
-import os
 import re
-import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,6 +33,7 @@ import xxhash
 
 from newscrawl.errors import StateError
 from newscrawl.extract.boilerplate import normalize_line
+from newscrawl.fileio import atomic_write
 
 LOGGER = logging.getLogger(__name__)
 FORMAT_VERSION = 1
@@ -216,17 +215,7 @@ class TemplateMemory:
     def _write(self, site: str, state: SiteTemplate) -> None:
         path = self.path_for(site)
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.directory, prefix=f".{path.stem}.", suffix=".tmp")
-        except OSError as exc:
-            raise StateError(f"cannot write template memory in {self.directory}: {exc}") from exc
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            with atomic_write(path) as handle:
                 json.dump(state.to_json(site), handle, separators=(",", ":"))
-            os.replace(tmp, path)
         except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
             raise StateError(f"cannot write template memory {path}: {exc}") from exc
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise

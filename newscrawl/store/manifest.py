@@ -3,35 +3,19 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 from newscrawl.errors import OutputError
+from newscrawl.fileio import atomic_write
 
 
 def write_json_atomic(path: str | Path, data: dict[str, Any]) -> None:
     """Write JSON to ``path`` via a temporary file + fsync + rename: never a half-written file."""
-    path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                json.dump(data, fh, indent=2, ensure_ascii=False, sort_keys=False)
-                fh.write("\n")
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
+        with atomic_write(path, fsync_dir=True) as fh:
+            json.dump(data, fh, indent=2, ensure_ascii=False, sort_keys=False)
+            fh.write("\n")
     except OSError as exc:
         raise OutputError(f"cannot write manifest {path}: {exc.strerror or exc}") from exc
 
