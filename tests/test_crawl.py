@@ -36,14 +36,8 @@ class Run:
     manifest: dict[str, Any]
 
 
-def crawl(
-    registry: Path,
-    out: Path,
-    state: Path,
-    *extra: str,
-    sites: list[str] | None = None,
-    timeout: float = 120,
-) -> Run:
+def crawl_command(registry: Path, out: Path, state: Path, *extra: str, sites: list[str] | None = None) -> list[str]:
+    """``newscrawl crawl`` over the fixture registry, quick settings, private network allowed."""
     cmd = [
         sys.executable,
         "-m",
@@ -62,6 +56,18 @@ def crawl(
     ]
     for name in sites or []:
         cmd += ["--site", name]
+    return cmd
+
+
+def crawl(
+    registry: Path,
+    out: Path,
+    state: Path,
+    *extra: str,
+    sites: list[str] | None = None,
+    timeout: float = 120,
+) -> Run:
+    cmd = crawl_command(registry, out, state, *extra, sites=sites)
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
     return Run(proc.returncode, proc.stderr, latest_manifest(out))
 
@@ -252,24 +258,7 @@ def test_sigkill_mid_crawl_then_rerun_gives_every_article_exactly_once(
         "1",
     ]
     names = web.names[-2:]  # two sites keep it quick; the last one carries a syndicated copy
-    picked = [arg for name in names for arg in ("--site", name)]
-    cmd = [
-        sys.executable,
-        "-m",
-        "newscrawl",
-        "crawl",
-        "--registry",
-        str(registry),
-        "-o",
-        str(out),
-        "--state",
-        f"sqlite:{state}",
-        "--allow-private-network",
-        "--no-progress",
-        *FAST,
-        *slow,
-        *picked,
-    ]
+    cmd = crawl_command(registry, out, state, *slow, sites=names)
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 60
     while _count_lines(out) < 2 and proc.poll() is None and time.monotonic() < deadline:
