@@ -33,6 +33,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from sitegen import serve_in_subprocess  # benchmarks/ is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -97,17 +99,7 @@ def run_measured(cmd: list[str]) -> tuple[int, float, float, float, str]:
 
 
 def serve_site(articles: int) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [sys.executable, str(ROOT / "benchmarks" / "sitegen.py"), "--articles", str(articles)],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline().split()
-    if len(line) != 2:
-        proc.kill()
-        raise SystemExit(f"sitegen did not start: {line}")
-    return proc, line[1]
+    return serve_in_subprocess(articles)
 
 
 def crawl_newscrawl(

@@ -36,6 +36,8 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
+from sitegen import serve_in_subprocess  # benchmarks/ is on sys.path when run as a script
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -54,24 +56,7 @@ class Row:
 
 
 def serve_site(articles: int, latency: float) -> tuple[subprocess.Popen, str]:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            str(ROOT / "benchmarks" / "sitegen.py"),
-            "--articles",
-            str(articles),
-            "--latency",
-            str(latency),
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdout is not None
-    line = proc.stdout.readline().split()
-    if len(line) != 2:
-        proc.kill()
-        raise SystemExit(f"sitegen did not start: {line}")
-    return proc, line[1]
+    return serve_in_subprocess(articles, latency)
 
 
 def crawl_cmd(url: str, out: Path, state: str, concurrency: int, extra: list[str]) -> list[str]:

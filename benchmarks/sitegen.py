@@ -49,6 +49,7 @@ import argparse
 import contextlib
 import json
 import random
+import subprocess
 import sys
 import threading
 import time
@@ -537,6 +538,22 @@ def _stats(site: GeneratedSite, sample: int = 200) -> None:
         f"median {sizes[len(sizes) // 2] / 1024:.1f} KB, max {sizes[-1] / 1024:.1f} KB; "
         f"render {1000 * elapsed / len(sizes):.2f} ms CPU/page"
     )
+
+
+def serve_in_subprocess(articles: int, latency: float = 0.0) -> tuple[subprocess.Popen, str]:
+    """Start this script in its own process (so its CPU and memory are not the crawler's);
+    returns the process and the site's base URL. The caller kills the process when done."""
+    proc = subprocess.Popen(
+        [sys.executable, __file__, "--articles", str(articles), "--latency", str(latency)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    line = proc.stdout.readline().split()
+    if len(line) != 2:
+        proc.kill()
+        raise SystemExit(f"sitegen did not start: {line}")
+    return proc, line[1]
 
 
 def main(argv: list[str] | None = None) -> int:
