@@ -71,6 +71,9 @@ DEPTH_LIMIT = 0  # Scrapy's own depth counting is off; the spider counts link ho
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
     "newscrawl.crawl.middlewares.RetryAfterMiddleware": 550,
+    # Scrapy's robots.txt middleware lets requests that wait for robots.txt through unchecked.
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "newscrawl.spiders.robots.ConcurrentRobotsTxtMiddleware": 100,
     # Safety (docs/safety.md). Address policy on every request and redirect hop (before robots.txt
     # is even fetched), resolver refusals counted and not retried (after the retry middleware).
     "newscrawl.spiders.netguard.NetGuardMiddleware": 50,

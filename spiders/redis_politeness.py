@@ -1,5 +1,5 @@
 """Per-site politeness that holds across workers: a shared slot and delay per domain in Redis,
-and robots.txt read once per fleet (with a fix for Scrapy's concurrent robots.txt waiters).
+and robots.txt read once per fleet.
 
 Scrapy's ``CONCURRENT_REQUESTS_PER_DOMAIN``, ``DOWNLOAD_DELAY`` and AutoThrottle live in one
 process: N workers alone would hit a site N times as hard. With ``--state redis://`` this
@@ -25,16 +25,12 @@ import secrets
 from typing import Any
 from urllib.parse import urlsplit
 
+from newscrawl.spiders.robots import ConcurrentRobotsTxtMiddleware, robots_txt_url
 from redis.exceptions import RedisError
-from scrapy import Request, signals
+from scrapy import Request
 from scrapy.crawler import Crawler
-from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
-from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
-from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.defer import maybe_deferred_to_future
-from scrapy.utils.httpobj import urlparse_cached
-from scrapy.utils.misc import build_from_crawler
 from twisted.internet import task
 from twisted.internet.defer import Deferred
 
@@ -179,18 +175,13 @@ class SharedPolitenessMiddleware:
         self._release(request)
 
 
-class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
-    """Scrapy's robots.txt middleware, fixed for concurrent first requests, fetched once per
-    crawl fleet.
+class SharedRobotsTxtMiddleware(ConcurrentRobotsTxtMiddleware):
+    """The robots.txt middleware of every crawl (``robots.py``: requests that arrive while
+    robots.txt downloads are checked too), with robots.txt fetched once per crawl fleet.
 
-    - **Fix** (Scrapy 2.19, asyncio reactor): requests that arrive while a host's robots.txt is
-      still downloading all await the same ``Deferred``; ``Deferred.asFuture`` consumes its
-      result, so every waiter but the first got ``None`` and was let through *unchecked*. A
-      worker joining a shared queue gets many requests for a host at once, so disallowed pages
-      were fetched. Here each waiter gets its own ``Deferred``.
-    - **Shared**: with a Redis state the body is cached in Redis (``robots:<scheme>://<host>``
-      for ``NEWSCRAWL_ROBOTS_CACHE_TTL`` seconds) and one worker fetches while the others wait
-      for its copy, so N workers read a site's robots.txt once, not N times.
+    With a Redis state the body is cached in Redis (``robots:<scheme>://<host>`` for
+    ``NEWSCRAWL_ROBOTS_CACHE_TTL`` seconds) and one worker fetches while the others wait for its
+    copy, so N workers read a site's robots.txt once, not N times.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -201,57 +192,19 @@ class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
         self.client = getattr(self.state, "client", None)
         self.prefix = getattr(self.state, "prefix", "newscrawl:") + "robots:"
         self.cache_ttl = crawler.settings.getint("NEWSCRAWL_ROBOTS_CACHE_TTL", 3600)
-        self._waiters: dict[str, list[Deferred]] = {}
 
-    async def robot_parser(self, request: Request) -> Any:
-        netloc = urlparse_cached(request).netloc
-        if netloc in self._waiters:  # being fetched: wait for our own copy of the result
-            waiter: Deferred = Deferred()
-            self._waiters[netloc].append(waiter)
-            return await maybe_deferred_to_future(waiter)
-        if netloc in self._parsers:
-            return self._parsers[netloc]
-        self._waiters[netloc] = []
-        parser = None
-        try:
-            parser = await self._load(request, netloc)
-        finally:
-            self._parsers[netloc] = parser
-            for waiter in self._waiters.pop(netloc):
-                waiter.callback(parser)
-        return parser
-
-    async def _load(self, request: Request, netloc: str) -> Any:
-        scheme = urlparse_cached(request).scheme
-        robots_url = f"{scheme}://{netloc}/robots.txt"
-        body = await self._cached_body(robots_url)
-        if body is None:
-            robots_request = Request(
-                robots_url,
-                priority=self.DOWNLOAD_PRIORITY,
-                meta={"dont_obey_robotstxt": True},
-                callback=NO_CALLBACK,
-            )
-            try:
-                response = await self.crawler.engine.download_async(robots_request)
-            except Exception as exc:  # as Scrapy: no robots.txt rules when it cannot be fetched
-                if not isinstance(exc, IgnoreRequest):
-                    log.error("Error downloading %s: %s", robots_url, exc)
-                    self._stats.inc_value(f"robotstxt/exception_count/{type(exc)}")
-                self._release_fetch(robots_url)
-                return None
-            self._stats.inc_value("robotstxt/request_count")
-            self._stats.inc_value("robotstxt/response_count")
-            self._stats.inc_value(f"robotstxt/response_status_count/{response.status}")
-            body = response.body
-            self._store_body(robots_url, body)
-        else:
+    async def _load(self, request: Request) -> Any:
+        url = robots_txt_url(request)
+        body = await self._cached_body(url)
+        if body is not None:
             self._stats.inc_value("robotstxt/shared_cache_hit")
-        parser = build_from_crawler(self._parserimpl, self.crawler, body)
-        await self.crawler.signals.send_catch_log_async(
-            signal=signals.robots_parsed, robotparser=parser, request=request
-        )
-        return parser
+        else:
+            body = await self._download(url)
+            if body is None:
+                self._release_fetch(url)
+                return None
+            self._store_body(url, body)
+        return await self._parse(body, request)
 
     # -- the shared copy ------------------------------------------------------------------
     async def _cached_body(self, robots_url: str) -> bytes | None:

@@ -108,6 +108,7 @@ def configure_distributed(settings: Settings, sites: list[Site]) -> None:
     downloader_mw = dict(settings.getdict("DOWNLOADER_MIDDLEWARES"))
     if settings.getbool("ROBOTSTXT_OBEY"):
         downloader_mw["scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware"] = None
+        downloader_mw["newscrawl.spiders.robots.ConcurrentRobotsTxtMiddleware"] = None
         downloader_mw["newscrawl.spiders.redis_politeness.SharedRobotsTxtMiddleware"] = 100
     if settings.getbool("NEWSCRAWL_SHARED_POLITENESS", True):
         downloader_mw["newscrawl.spiders.redis_politeness.SharedPolitenessMiddleware"] = 880
