@@ -25,6 +25,7 @@ from scrapy.utils.reactor import is_asyncio_reactor_installed
 from newscrawl.crawl.context import CrawlContext
 from newscrawl.errors import InputError, StateError
 from newscrawl.extract import ExtractResult, extract
+from newscrawl.extract.document import Document
 from newscrawl.record import ArticleRecord
 from newscrawl.store.state import RETRY_PREFIX, PageState, content_hash_of
 
@@ -67,12 +68,25 @@ def _save_quietly(memory: Any) -> None:
 
 
 def _extract_timed(
-    body: bytes, url: str, fetched_at: datetime, encoding: str | None, site: str, memory: Any = None
+    body: bytes,
+    url: str,
+    fetched_at: datetime,
+    encoding: str | None,
+    site: str,
+    memory: Any = None,
+    document: Document | None = None,
 ) -> tuple[ExtractResult, float]:
-    """Extract one page; return the result and the CPU seconds it took."""
+    """Extract one page; return the result and the CPU seconds it took. ``document``: the
+    page as the spider already parsed it (in-process only: lxml trees do not pickle)."""
     started = time.process_time()
     result = extract(
-        body, url=url, fetched_at=fetched_at, encoding=encoding, site=site, memory=memory
+        body,
+        url=url,
+        fetched_at=fetched_at,
+        encoding=encoding,
+        site=site,
+        memory=memory,
+        document=document,
     )
     return result, time.process_time() - started
 
@@ -174,12 +188,13 @@ class ExtractPipeline:
         if "body" not in item:  # already an article item (another pipeline order)
             return item
         site = item["site"]
+        document = item.pop("document", None)  # the spider's parse; freed once extracted
         args = (item["body"], item["url"], item["fetched_at"], item.get("encoding"), site)
         try:
             if self.pool is not None:
                 result, cpu = await asyncio.wrap_future(self.pool.submit(_extract_in_worker, *args))
             else:
-                result, cpu = _extract_timed(*args, memory=self.memory)
+                result, cpu = _extract_timed(*args, memory=self.memory, document=document)
         except InputError as exc:
             self.ctx.count_error("extract-input", site)
             self.stats.inc_value("newscrawl/errors")
@@ -190,7 +205,7 @@ class ExtractPipeline:
             self.stats.inc_value("newscrawl/errors")
             raise self._drop(item, RETRY_PREFIX + "extract-crash", "extract_crash") from exc
         # CPU spent in extraction, so a run's cost can be split between fetching and parsing.
-        self.stats.inc_value("newscrawl/extract_cpu_ms", int(1000 * cpu))
+        self.stats.inc_value("newscrawl/extract_cpu_ms", 1000 * cpu)
         record = result.record
         self.stats.inc_value(f"newscrawl/extract/{result.page_type.value}")
         if not result.is_article:

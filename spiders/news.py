@@ -16,6 +16,7 @@ markup signals) go to the item pipelines as raw pages; extraction decides what i
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -25,7 +26,6 @@ from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.http import Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
-from scrapy.utils.response import get_base_url
 from twisted.python.failure import Failure
 
 from newscrawl.crawl.context import CrawlContext, SiteRun, sites_from_settings
@@ -45,8 +45,11 @@ from newscrawl.crawl.discovery import (
     parse_sitemap,
     robots_sitemaps,
 )
+from newscrawl.crawl.links import absolute_links, base_url, page_links
 from newscrawl.crawl.registry import load_registry, select_sites, site_for_url
 from newscrawl.crawl.urls import clean_url, in_domains, url_key
+from newscrawl.errors import InputError
+from newscrawl.extract.document import Document
 from newscrawl.store.state import RETRY_PREFIX, PageState
 
 log = logging.getLogger(__name__)
@@ -54,8 +57,6 @@ log = logging.getLogger(__name__)
 # Request priorities: discovery files first (they are cheap and tell the most), then articles
 # (news sitemap entries first), then hub pages.
 PRIO_HOME, PRIO_DISCOVERY, PRIO_NEWS, PRIO_ARTICLE, PRIO_HUB = 50, 40, 30, 20, 0
-
-_SKIP_HREF = ("#", "mailto:", "javascript:", "tel:", "data:", "sms:", "whatsapp:")
 
 KIND_HOME, KIND_HUB, KIND_ARTICLE, KIND_SITEMAP, KIND_FEED, KIND_ROBOTS = (
     "home",
@@ -392,12 +393,16 @@ class NewsSpider(Spider):
             return
         if kind == KIND_HOME:
             yield from self._discover_sitemaps(response, run)
+        # One parse per page: the tree extraction will read gives the links too.
+        doc = self._parse_html(response)
+        tree = doc.tree if doc is not None else response.selector.root
+        links = page_links(tree)
+        base = base_url(response.url, links.base)
         # A page whose canonical is another page of this site that we already have (an AMP or
         # tracking copy that slipped through): drop it, and never fetch the canonical again.
-        canonical = response.xpath("//link[@rel='canonical']/@href").get()
         canonical_key = None
-        if canonical:
-            canonical_abs = clean_url(response.urljoin(canonical.strip()))
+        if links.canonical:
+            canonical_abs = clean_url(urljoin(base, links.canonical.strip()))
             if canonical_abs and in_domains(canonical_abs, run.site.domains):
                 canonical_key = url_key(canonical_abs)
         own_key = meta["nc_key"]
@@ -412,11 +417,7 @@ class NewsSpider(Spider):
             self._seen.add(response_key)
         # Feeds advertised by home and section pages.
         if depth <= 1 and run.site.name not in self._feeds_done:
-            links = [
-                (el.attrib.get("rel", ""), el.attrib.get("type", ""), el.attrib.get("href", ""))
-                for el in response.xpath("//link[@rel and @href]")
-            ]
-            found = feed_links(links, response.url)
+            found = feed_links(links.link_elements, base)
             if found:
                 self._feeds_done.add(run.site.name)
             for url in found:
@@ -425,50 +426,54 @@ class NewsSpider(Spider):
                     yield req
         # Links to follow.
         if depth < run.depth:
-            yield from self._follow(response, run, depth)
+            yield from self._follow(absolute_links(links.hrefs, base), run, depth)
         # Article candidates go to extraction.
         article_like = kind == KIND_ARTICLE or looks_like_article(response.url, run.site)
-        if article_like or (
-            self.extract_by_signals and kind != KIND_HOME and page_signals(response)
-        ):
-            yield self._page_item(response, run)
+        if article_like or (self.extract_by_signals and kind != KIND_HOME and page_signals(tree)):
+            yield self._page_item(response, run, doc)
         else:
             self._stat("pages/hub")
             self._defer_page_state(response, run, "hub")
 
-    def _follow(self, response: TextResponse, run: SiteRun, depth: int) -> Iterator[Request]:
+    def _parse_html(self, response: TextResponse) -> Document | None:
+        """The page parsed the way extraction parses it (``Document.parse``), or None when
+        extraction would refuse it (it then says why); the parse CPU is counted in the stats."""
+        started = time.process_time()
+        try:
+            return Document.parse(
+                response.body, url=response.url, encoding=_header_charset(response)
+            )
+        except InputError:
+            return None
+        finally:
+            self.crawler.stats.inc_value(
+                "newscrawl/parse_cpu_ms", 1000 * (time.process_time() - started)
+            )
+
+    def _follow(self, urls: list[str], run: SiteRun, depth: int) -> Iterator[Request]:
         """Requests for the page's links inside the site (``<a>``/``<area>``, ``<base>`` honoured).
 
-        Plain XPath instead of Scrapy's LinkExtractor, and the URL work ordered cheapest first:
-        navigation links repeat on every page, so most are dismissed by a memoised
-        canonicalisation and one set lookup before any further check runs.
+        The URL work is ordered cheapest first: navigation links repeat on every page, so most
+        are dismissed by a memoised canonicalisation and one set lookup before any other check.
         """
-        base = get_base_url(response)
-        parts = urlsplit(base)
-        origin = f"{parts.scheme}://{parts.netloc}"
-        for href in dict.fromkeys(response.xpath("//a/@href | //area/@href").getall()):
-            href = href.strip()
-            if not href or href.startswith(_SKIP_HREF):
-                continue
-            if href.startswith(("http://", "https://")):
-                absolute = href
-            elif href.startswith("//"):
-                absolute = f"{parts.scheme}:{href}"
-            elif href.startswith("/"):
-                absolute = origin + href
-            else:
-                absolute = urljoin(base, href)
+        seen = self._seen
+        domains = run.site.domains
+        for absolute in urls:
             clean = clean_url(absolute)
-            if clean is None or url_key(clean) in self._seen:
+            if clean is None or url_key(clean) in seen:
                 continue
-            if not in_domains(clean, run.site.domains):
+            if not in_domains(clean, domains):
                 continue
             kind = KIND_ARTICLE if looks_like_article(clean, run.site) else KIND_HUB
             req = self._request(clean, run, kind, depth=depth + 1)
             if req is not None:
                 yield req
 
-    def _page_item(self, response: TextResponse, run: SiteRun) -> dict[str, Any]:
+    def _page_item(
+        self, response: TextResponse, run: SiteRun, doc: Document | None = None
+    ) -> dict[str, Any]:
+        """The page item for the extract pipeline; ``document`` is the parsed page (in-process
+        extraction reuses it instead of parsing again; it never leaves this process)."""
         entry: Entry | None = response.meta.get("nc_entry")
         headers = response.headers
         return {
@@ -484,6 +489,7 @@ class NewsSpider(Spider):
             "last_modified": _header(headers, b"Last-Modified"),
             "lastmod": entry.lastmod if entry else None,
             "published_hint": entry.published if entry else None,
+            "document": doc,
         }
 
     # -- state -------------------------------------------------------------------------------

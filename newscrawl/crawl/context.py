@@ -272,6 +272,8 @@ def build_manifest(ctx: CrawlContext, stats: dict[str, Any], reason: str) -> dic
         "traps_avoided": sum(v for k, v in stats.items() if k.startswith("newscrawl/trap/")),
         "errors": sum(errors.values()),
         "extract_cpu_s": round(stats.get("newscrawl/extract_cpu_ms", 0) / 1000, 3),
+        # HTML parsing in the spider (one parse per page, shared with in-process extraction).
+        "parse_cpu_s": round(stats.get("newscrawl/parse_cpu_ms", 0) / 1000, 3),
     }
     traps = {
         k.removeprefix("newscrawl/trap/"): v

@@ -20,10 +20,10 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from courlan import is_navigation_page, is_not_crawlable
-from parsel import Selector
 
 from newscrawl.crawl.registry import Site
 
@@ -265,14 +265,19 @@ _ARTICLE_TYPES = re.compile(
 )
 
 
-def page_signals(sel: Selector) -> bool:
-    """Cheap markup hints that a page is an article (extraction still has the last word)."""
-    og_type = sel.xpath("//meta[@property='og:type']/@content").get("")
-    if og_type.strip().lower() == "article":
-        return True
-    if sel.xpath("//meta[@property='article:published_time' or @name='article:published_time']"):
-        return True
-    return any(
-        _ARTICLE_TYPES.search(block)
-        for block in sel.xpath("//script[@type='application/ld+json']/text()").getall()
-    )
+def page_signals(page: Any) -> bool:
+    """Cheap markup hints that a page is an article (extraction still has the last word).
+
+    ``page`` is an lxml HTML tree (the one extraction parses) or a parsel ``Selector``.
+    """
+    root = getattr(page, "root", page)
+    for el in root.iter("meta", "script"):
+        if el.tag == "meta":
+            prop, name = el.get("property"), el.get("name")
+            if prop == "og:type" and (el.get("content") or "").strip().lower() == "article":
+                return True
+            if prop == "article:published_time" or name == "article:published_time":
+                return True
+        elif el.get("type") == "application/ld+json" and _ARTICLE_TYPES.search(el.text or ""):
+            return True
+    return False

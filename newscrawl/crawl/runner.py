@@ -7,6 +7,7 @@ code and nothing is fetched. The Twisted reactor cannot be restarted: one run pe
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import sys
@@ -132,6 +133,10 @@ def run_crawl(opts: CrawlOptions) -> dict[str, Any]:
         CrawlContext.attach(ctx, crawler)
         deferred = process.crawl(crawler)
         deferred.addErrback(lambda f: failures.append(f.value))
+        # Everything built so far (modules, settings, registry, middlewares) lives as long as
+        # the process: keep it out of the cyclic collector's full passes, which otherwise
+        # rescan it all every few hundred pages (about 0.3 ms/page on a loopback benchmark).
+        gc.freeze()
         process.start()
     finally:
         ctx.close()

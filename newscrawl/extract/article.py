@@ -39,16 +39,20 @@ def extract(
     site: str | None = None,
     memory: TemplateMemory | None = None,
     source_file: str | None = None,
+    document: Document | None = None,
 ) -> ExtractResult:
     """Turn one page into a record. ``encoding`` is the HTTP header charset, if any.
 
     For a saved page without a known ``url`` the page's own canonical URL stands in, else the
     ``file:`` URI of ``source_file``.
 
+    ``document``: the page already parsed by ``Document.parse(html, url, encoding)`` (the
+    crawler parses it once for link discovery too); it is used instead of parsing ``html`` again.
+
     Raises ``newscrawl.errors.InputError`` for input that is not an HTML page (empty, binary).
     """
     fetched = (fetched_at or datetime.now(UTC)).astimezone(UTC).replace(microsecond=0)
-    doc = Document.parse(html, url=url, encoding=encoding)
+    doc = document if document is not None else Document.parse(html, url=url, encoding=encoding)
     meta = extract_metadata(doc, fetched_at=fetched)
     site_name = site or _host(meta.canonical_url or url)
     body = extract_body(doc, meta, site=site_name, memory=memory)
