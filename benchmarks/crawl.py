@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sqlite3
 import subprocess
 import sys
@@ -52,8 +53,10 @@ class Result:
         return self.pages / self.seconds if self.seconds else 0.0
 
 
-def tree_rss_mb(pid: int) -> float:
-    """Resident memory of a process and all its descendants (extraction workers), in MB."""
+def tree_rss_mb(pid: int, seen: set[int] | None = None) -> float:
+    """Resident memory of a process and all its descendants (extraction workers, their fork
+    server), in MB; their pids are added to ``seen``. Pages shared copy-on-write between
+    them count once per process, so this overstates the tree's real footprint."""
     total, stack = 0, [pid]
     while stack:
         current = stack.pop()
@@ -67,34 +70,76 @@ def tree_rss_mb(pid: int) -> float:
                 stack.extend(int(c) for c in fh.read().split())
         except (OSError, ValueError):
             continue
+        if seen is not None and current != pid:
+            seen.add(current)
     return total / 1024
+
+
+def become_subreaper() -> bool:
+    """Adopt the crawler's orphaned descendants (Linux ``PR_SET_CHILD_SUBREAPER``).
+
+    Extraction workers may be children of a fork server that the crawler never reaps; as
+    our own children once the crawler exits, we reap them and their CPU time counts.
+    """
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        return libc.prctl(36, 1, 0, 0, 0) == 0  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        return False
+
+
+def reap(pids: set[int], timeout: float = 30.0) -> None:
+    """Wait for the adopted descendants in ``pids`` to exit (a fork server exits once its
+    parent has), so ``RUSAGE_CHILDREN`` includes their CPU time."""
+    deadline = time.monotonic() + timeout
+    pending = set(pids)
+    while pending and time.monotonic() < deadline:
+        for pid in list(pending):
+            try:
+                done, _ = os.waitpid(pid, os.WNOHANG)
+            except ChildProcessError:  # not ours (already reaped by its own parent)
+                pending.discard(pid)
+                continue
+            if done:
+                pending.discard(pid)
+        if pending:
+            time.sleep(0.05)
 
 
 def run_measured(cmd: list[str]) -> tuple[int, float, float, float, str]:
     """Run ``cmd``; return (exit code, wall seconds, peak RSS MB, CPU seconds, stdout).
 
     Peak RSS is the larger of ``wait4``'s maximum and the process tree's sampled sum, so
-    worker processes count; CPU includes the (waited-for) workers too.
+    worker processes count. CPU is the whole tree's: the crawler, the workers it waited for,
+    and (as their subreaper) descendants it left behind, such as a fork server and its workers.
     """
+    adopted = become_subreaper()
     started = time.monotonic()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     peak = [0.0]
+    descendants: set[int] = set()
     with tempfile.TemporaryFile("w+") as out:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.DEVNULL, cwd=ROOT)
         done = threading.Event()
 
         def sample() -> None:
             while not done.wait(0.25):
-                peak[0] = max(peak[0], tree_rss_mb(proc.pid))
+                peak[0] = max(peak[0], tree_rss_mb(proc.pid, descendants))
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
         _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.monotonic() - started  # the crawl is over when the crawler exits
         done.set()
         sampler.join()
-        seconds = time.monotonic() - started
+        if adopted:
+            reap(descendants)
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
-        cpu = usage.ru_utime + usage.ru_stime
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
         return proc.returncode, seconds, max(peak[0], usage.ru_maxrss / 1024), cpu, out.read()
 
 
@@ -154,8 +199,8 @@ def crawl_newscrawl(
         seconds,
         rss,
         cpu,
-        f"{counts['records_written']} records, extraction {counts.get('extract_cpu_s', 0):.1f} s CPU,"
-        f" exit {code}",
+        f"{counts['records_written']} records, CPU s: extraction {counts.get('extract_cpu_s', 0):.1f}"
+        f" + HTML parse {counts.get('parse_cpu_s', 0):.1f}, exit {code}",
     )
     return result, urls
 

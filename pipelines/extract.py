@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import multiprocessing
 import os
-import time
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
-from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +20,13 @@ from scrapy.exceptions import DropItem
 from scrapy.utils.reactor import is_asyncio_reactor_installed
 
 from newscrawl.crawl.context import CrawlContext
+from newscrawl.crawl.extract_worker import (
+    extract_in_worker,
+    extract_timed,
+    init_worker,
+    worker_context,
+)
 from newscrawl.errors import InputError, StateError
-from newscrawl.extract import ExtractResult, extract
-from newscrawl.extract.document import Document
 from newscrawl.record import ArticleRecord
 from newscrawl.store.state import RETRY_PREFIX, PageState, content_hash_of
 
@@ -48,55 +49,6 @@ def published_before(record: ArticleRecord, since: datetime) -> bool:
     return when < since
 
 
-_WORKER_MEMORY: Any = None  # the template memory of this extraction worker process
-
-
-def _init_worker(template_dir: str | None) -> None:
-    global _WORKER_MEMORY
-    if template_dir:
-        from newscrawl.extract.templates import TemplateMemory
-
-        _WORKER_MEMORY = TemplateMemory(Path(template_dir))
-        Finalize(None, _save_quietly, args=(_WORKER_MEMORY,), exitpriority=10)
-
-
-def _save_quietly(memory: Any) -> None:
-    try:
-        memory.save()
-    except (OSError, StateError) as exc:
-        log.warning("could not save template memory: %s", exc)
-
-
-def _extract_timed(
-    body: bytes,
-    url: str,
-    fetched_at: datetime,
-    encoding: str | None,
-    site: str,
-    memory: Any = None,
-    document: Document | None = None,
-) -> tuple[ExtractResult, float]:
-    """Extract one page; return the result and the CPU seconds it took. ``document``: the
-    page as the spider already parsed it (in-process only: lxml trees do not pickle)."""
-    started = time.process_time()
-    result = extract(
-        body,
-        url=url,
-        fetched_at=fetched_at,
-        encoding=encoding,
-        site=site,
-        memory=memory,
-        document=document,
-    )
-    return result, time.process_time() - started
-
-
-def _extract_in_worker(
-    body: bytes, url: str, fetched_at: datetime, encoding: str | None, site: str
-) -> tuple[ExtractResult, float]:
-    return _extract_timed(body, url, fetched_at, encoding, site, memory=_WORKER_MEMORY)
-
-
 class ExtractPipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
@@ -104,6 +56,8 @@ class ExtractPipeline:
         self.ctx = CrawlContext.of(crawler)
         self._emitted_this_run: set[str] = set()
         self.pool = self._worker_pool(crawler)
+        # In-process extraction reads the spider's parse of the page; workers parse their own.
+        self.ctx.extract_in_process = self.pool is None
         self.memory = None if self.pool is not None else self._template_memory(crawler)
 
     @classmethod
@@ -140,8 +94,8 @@ class ExtractPipeline:
         directory = self._template_dir(crawler)
         return ProcessPoolExecutor(
             max_workers=workers,
-            mp_context=multiprocessing.get_context("spawn"),
-            initializer=_init_worker,
+            mp_context=worker_context(),
+            initializer=init_worker,
             initargs=(str(directory) if directory else None,),
         )
 
@@ -192,9 +146,9 @@ class ExtractPipeline:
         args = (item["body"], item["url"], item["fetched_at"], item.get("encoding"), site)
         try:
             if self.pool is not None:
-                result, cpu = await asyncio.wrap_future(self.pool.submit(_extract_in_worker, *args))
+                result, cpu = await asyncio.wrap_future(self.pool.submit(extract_in_worker, *args))
             else:
-                result, cpu = _extract_timed(*args, memory=self.memory, document=document)
+                result, cpu = extract_timed(*args, memory=self.memory, document=document)
         except InputError as exc:
             self.ctx.count_error("extract-input", site)
             self.stats.inc_value("newscrawl/errors")

@@ -15,6 +15,7 @@ markup signals) go to the item pipelines as raw pages; extraction decides what i
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Iterable, Iterator
@@ -394,8 +395,7 @@ class NewsSpider(Spider):
         if kind == KIND_HOME:
             yield from self._discover_sitemaps(response, run)
         # One parse per page: the tree extraction will read gives the links too.
-        doc = self._parse_html(response)
-        tree = doc.tree if doc is not None else response.selector.root
+        doc, tree = self._parse_html(response)
         links = page_links(tree)
         base = base_url(response.url, links.base)
         # A page whose canonical is another page of this site that we already have (an AMP or
@@ -435,16 +435,23 @@ class NewsSpider(Spider):
             self._stat("pages/hub")
             self._defer_page_state(response, run, "hub")
 
-    def _parse_html(self, response: TextResponse) -> Document | None:
-        """The page parsed the way extraction parses it (``Document.parse``), or None when
-        extraction would refuse it (it then says why); the parse CPU is counted in the stats."""
+    def _parse_html(self, response: TextResponse) -> tuple[Document | None, Any]:
+        """The page's lxml tree, and the ``Document`` extraction will reuse, if any.
+
+        With in-process extraction the page is parsed the way extraction parses it
+        (``Document.parse``) and handed over; when extraction would refuse the page (it then
+        says why) or runs in worker processes (which parse their copy), the links come from
+        Scrapy's own selector tree, the cheaper parse. The parse CPU is counted in the stats.
+        """
         started = time.process_time()
         try:
-            return Document.parse(
-                response.body, url=response.url, encoding=_header_charset(response)
-            )
-        except InputError:
-            return None
+            if self.ctx.extract_in_process:
+                with contextlib.suppress(InputError):
+                    doc = Document.parse(
+                        response.body, url=response.url, encoding=_header_charset(response)
+                    )
+                    return doc, doc.tree
+            return None, response.selector.root
         finally:
             self.crawler.stats.inc_value(
                 "newscrawl/parse_cpu_ms", 1000 * (time.process_time() - started)

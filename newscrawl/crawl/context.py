@@ -124,6 +124,9 @@ class CrawlContext:
         self.output_files: list[str] = []
         self.fatal: NewscrawlError | None = None  # e.g. the output disk filled up: stop, exit 6
         self._locked = False
+        # Set by the extract pipeline: True when pages are extracted in this process, so the
+        # spider's parse of a page (a Document) is handed over instead of parsed again.
+        self.extract_in_process = True
         self._deferred_pages: dict[str, list[PageState]] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
