@@ -17,8 +17,10 @@ import argparse
 import gzip
 import json
 import logging
+import os
 import sys
 import tempfile
+from collections import deque
 from collections.abc import Iterator
 from contextlib import ExitStack
 from pathlib import Path
@@ -29,7 +31,7 @@ from newscrawl.errors import ConfigError, InputError, OutputError
 from newscrawl.fileio import atomic_write
 
 log = logging.getLogger(__name__)
-BATCH = 1000
+BATCH = 2000
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -46,7 +48,34 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="write canonical records only (default)")
     mode.add_argument("--keep-copies", dest="mode", action="store_const", const="mark",
                       help="write copies too, marked dedup.role=copy")
+    p.add_argument("--workers", default="auto", metavar="N",
+                   help="processes that compute text features ahead of the index (default auto: "
+                        "1 when the machine has a second core, else 0 = all in one process)")
     p.set_defaults(func=run, mode="drop")
+
+
+def _workers(value: str) -> int:
+    """``auto``: one featurising process beside the main one when there is a second core."""
+    if value == "auto":
+        return 1 if (os.cpu_count() or 1) > 1 else 0
+    try:
+        n = int(value)
+    except ValueError:
+        n = -1
+    if n < 0:
+        raise ConfigError(f"--workers must be 'auto' or a whole number >= 0, not {value!r}")
+    return n
+
+
+def _batched(items: Iterator[tuple[str, Any]], size: int) -> Iterator[list[tuple[str, Any]]]:
+    chunk: list[tuple[str, Any]] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def _open_input(name: str) -> IO[str]:
@@ -107,22 +136,18 @@ def run(args: argparse.Namespace) -> int:
         index = stack.enter_context(DedupIndex.open(index_path))
         # Records go to a spool file with their doc number, so memory does not grow with input.
         spool = stack.enter_context(tempfile.TemporaryFile("w+", encoding="utf-8"))
-        batch: list[tuple[str, Any]] = []
+        lines: deque[list[str]] = deque()  # raw lines of the batches handed to the index, in order
+
+        def batches() -> Iterator[list[Any]]:
+            for chunk in _batched(_records(args.inputs, problems), BATCH):
+                lines.append([line for line, _ in chunk])
+                yield [prepared for _, prepared in chunk]
+
         n_in = 0
-
-        def flush() -> None:
-            docs = index.add([p for _, p in batch])
-            for doc, (line, _r) in zip(docs, batch, strict=True):
+        for docs in index.add_stream(batches(), workers=_workers(args.workers)):
+            for doc, line in zip(docs, lines.popleft(), strict=True):
                 spool.write(f"{doc}\t{line.rstrip()}\n")
-            batch.clear()
-
-        for line, prepared in _records(args.inputs, problems):
-            batch.append((line, prepared))
-            n_in += 1
-            if len(batch) >= BATCH:
-                flush()
-        if batch:
-            flush()
+            n_in += len(docs)
         for p in problems:
             print(f"newscrawl dedup: {p}", file=sys.stderr)
         spool.seek(0)

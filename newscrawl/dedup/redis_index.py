@@ -36,13 +36,13 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from newscrawl.dedup.store import SCHEMA_VERSION, Assignment, DocRow
+from newscrawl.dedup.store import SCHEMA_VERSION, Assignment, DocRow, pack_body
 from newscrawl.errors import StateError, StateLockedError
 from newscrawl.store.redis_state import DEFAULT_PREFIX, connect, safe_uri, split_uri
 
 LOCK_TTL_MS = 30_000
 LOCK_WAIT_S = 120.0
-_ROW_FIELDS = [f for f in DocRow.__slots__ if f != "body"]  # type: ignore[attr-defined]
+_ROW_FIELDS = [f for f in DocRow.__slots__ if f not in ("body", "packed_body")]  # type: ignore[attr-defined]
 
 _UNLOCK_LUA = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -151,7 +151,7 @@ class RedisStore:
             if doc in self._new_docs:
                 pipe.hset(self._k("rid"), row.record_id, doc)
                 if row.body is not None:
-                    text = zlib.compress(row.body.encode("utf-8"), 1)
+                    text = pack_body(row)
                     pipe.hset(self._k("text"), str(doc), text)
                 if row.alias_of is None:
                     pipe.hsetnx(self._k("url"), str(row.url_key), doc)
@@ -213,6 +213,9 @@ class RedisStore:
                 row = self._docs[d]
                 out[d] = row if with_text else replace(row, body=None)
         return out
+
+    def sentence_counts(self, docs: Iterable[int]) -> dict[int, int]:
+        return {d: r.n_sent for d, r in self.get_docs(docs).items()}
 
     def docs_by_record_ids(self, record_ids: Sequence[str]) -> dict[str, DocRow]:
         ids = list(record_ids)
@@ -356,6 +359,7 @@ class RedisStore:
 def _row_json(row: DocRow) -> str:
     data = asdict(row)
     data.pop("body", None)
+    data.pop("packed_body", None)
     return json.dumps(data, separators=(",", ":"))
 
 

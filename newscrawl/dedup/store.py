@@ -51,6 +51,7 @@ class DocRow:
     title: str | None
     body: str | None  # may be None when fetched without text
     n_sent: int = 0  # sentences with enough wording to sketch (candidate rule for short texts)
+    packed_body: bytes | None = None  # body already compressed (by a featurising worker), to store as is
     alias_of: int | None = None  # URL variant of another doc (exact-url copy)
     canonical: int | None = None
     score: float | None = None
@@ -81,6 +82,7 @@ class IndexStore(Protocol):
     def docs_by_url_keys(self, keys: Sequence[int]) -> dict[int, DocRow]: ...
     def docs_by_body_hashes(self, hashes: Sequence[int]) -> dict[int, list[int]]: ...
     def get_docs(self, docs: Iterable[int], with_text: bool = False) -> dict[int, DocRow]: ...
+    def sentence_counts(self, docs: Iterable[int]) -> dict[int, int]: ...
     def add_docs(self, rows: Sequence[DocRow]) -> None: ...
     def add_band_keys(self, view: str, pairs: Sequence[tuple[int, int]]) -> None: ...
     def band_matches(self, view: str, pairs: Sequence[tuple[int, int]]) -> list[tuple[int, int, int]]: ...
@@ -128,6 +130,15 @@ CREATE TABLE IF NOT EXISTS edges (a INTEGER NOT NULL, b INTEGER NOT NULL, score 
 _VIEWS = {"doc": "doc_bands", "sent": "sent_bands"}
 _DOC_COLS = ("doc, record_id, url, url_key, site, published, sort_ts, length, body_hash, title, {body}, "
              "n_sent, alias_of, canonical, score, level, story")
+
+
+def pack_text(text: str) -> bytes:
+    """Stored form of a body: zlib level 1 (fast; news text shrinks about 2.5×)."""
+    return zlib.compress(text.encode("utf-8"), 1)
+
+
+def pack_body(row: DocRow) -> bytes:
+    return row.packed_body if row.packed_body is not None else pack_text(row.body or "")
 
 
 def _chunks(seq: Sequence, size: int = 900) -> Iterator[Sequence]:
@@ -242,11 +253,19 @@ class SQLiteStore:
     def get_docs(self, docs: Iterable[int], with_text: bool = False) -> dict[int, DocRow]:
         return {r.doc: r for r in self._select("doc IN ({marks})", sorted(set(docs)), with_text)}
 
+    def sentence_counts(self, docs: Iterable[int]) -> dict[int, int]:
+        """``n_sent`` of each doc, without building rows (asked for thousands of docs per batch)."""
+        out: dict[int, int] = {}
+        for chunk in _chunks(sorted(set(docs))):
+            marks = ",".join("?" * len(chunk))
+            out.update(self.conn.execute(f"SELECT doc, n_sent FROM docs WHERE doc IN ({marks})", list(chunk)))
+        return out
+
     def add_docs(self, rows: Sequence[DocRow]) -> None:
         self.conn.executemany(
             "INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(r.doc, r.record_id, r.url, r.url_key, r.site, r.published, r.sort_ts, r.length, r.body_hash,
-              r.title, zlib.compress(r.body.encode("utf-8"), 1) if r.body is not None else None,
+              r.title, pack_body(r) if r.body is not None else None,
               r.n_sent, r.alias_of, r.canonical, r.score, r.level, r.story) for r in rows])
 
     # -- LSH buckets ------------------------------------------------------------------------------

@@ -22,7 +22,6 @@ chosen on the dev half of the generated sets; see ``README.md``).
 
 from __future__ import annotations
 
-import itertools
 from dataclasses import asdict, dataclass
 
 import numpy as np
@@ -68,12 +67,18 @@ def _sentence_table(f: TextFeatures) -> tuple[np.ndarray, np.ndarray, np.ndarray
     """(stems sorted, their sentence numbers, sentence sizes, narrative flags) — built once per
     text (a text meets several candidates), for the vectorised alignment."""
     if f.inverted is None:
-        sents = f.sentences
-        sizes = np.fromiter(map(len, sents), dtype=np.int64, count=len(sents))
-        flat = np.fromiter(itertools.chain.from_iterable(sents), dtype=np.uint64, count=int(sizes.sum()))
-        owner = np.repeat(np.arange(len(sents)), sizes)
-        order = np.argsort(flat, kind="stable")
-        f.inverted = (flat[order], owner[order], sizes, np.array(f.narrative, dtype=bool))
+        bounds = np.asarray(f.sent_bounds or [0], dtype=np.int64)
+        n_sent = len(bounds) - 1
+        src = f.sent_src if f.sent_src is not None else np.zeros(0, dtype=np.uint64)
+        owner = np.repeat(np.arange(n_sent), np.diff(bounds))
+        # distinct stems per sentence, sorted by stem: one lexsort, then drop repeated (stem, sentence)
+        order = np.lexsort((owner, src))
+        stems, owner = src[order], owner[order]
+        keep = np.ones(len(stems), dtype=bool)
+        keep[1:] = (stems[1:] != stems[:-1]) | (owner[1:] != owner[:-1])
+        stems, owner = stems[keep], owner[keep]
+        sizes = np.bincount(owner, minlength=n_sent)
+        f.inverted = (stems, owner, sizes, np.array(f.narrative, dtype=bool))
     return f.inverted
 
 
@@ -126,7 +131,7 @@ def evidence(a: TextFeatures, b: TextFeatures) -> Evidence:
     if a.title and b.title:
         title = len(a.title & b.title) / len(a.title | b.title)
     return Evidence(aligned, aligned_all, containment, _overlap(a.numbers, b.numbers),
-                    _overlap(a.names, b.names), title, len(short.sentences),
+                    _overlap(a.names, b.names), title, len(short.narrative),
                     min(len(a.numbers), len(b.numbers)))
 
 
