@@ -3,12 +3,14 @@
 Both crawl a generated fashion-news site (``benchmarks/sitegen.py``) served on 127.0.0.1 from a
 separate process (so the server's CPU and memory are not counted). In one run, for each size:
 
-1. ``newscrawl crawl --url <site> --no-dedup`` — robots.txt, sitemaps, feed, home and section
-   pages, link following, canonicalisation, extraction, fsync-ed JSONL, crawl state;
-2. the same with ``NEWSCRAWL_EXTRACT_WORKERS`` extraction processes (``--workers``);
+1. ``newscrawl crawl --url <site> --no-dedup`` as a user gets it (default settings, so
+   ``NEWSCRAWL_EXTRACT_WORKERS=auto``) — robots.txt, sitemaps, feed, home and section pages,
+   link following, canonicalisation, extraction, fsync-ed JSONL, crawl state;
+2. the same with extraction in the crawler process (``NEWSCRAWL_EXTRACT_WORKERS=0``, one core)
+   and with each worker count in ``--workers``;
 3. at ``--dedup-sizes``, the default ``newscrawl crawl`` with in-crawl dedup as well;
 4. the floor: a bare Scrapy spider that fetches *the same URLs* (read back from run 1's crawl
-   state) and calls ``trafilatura.extract`` on each page, nothing else.
+   state) and calls ``trafilatura.extract`` on each page, nothing else (one core).
 
 All use the same concurrency and no politeness delays. Printed per crawler: pages fetched,
 wall seconds (process start to exit), pages/s and its ratio to the bare spider, CPU seconds
@@ -16,7 +18,7 @@ wall seconds (process start to exit), pages/s and its ratio to the bare spider, 
 1,000 and 5,000 articles to show that memory does not grow with the number of pages::
 
     python benchmarks/crawl.py                      # 1,000 and 5,000 articles
-    python benchmarks/crawl.py --sizes 5000 --concurrency 8 --workers 0
+    python benchmarks/crawl.py --sizes 5000 --workers 1,2 --dedup-sizes ""
 """
 
 from __future__ import annotations
@@ -37,6 +39,11 @@ from pathlib import Path
 from sitegen import serve_in_subprocess  # benchmarks/ is on sys.path when run as a script
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from newscrawl import settings as _settings  # noqa: E402
+from newscrawl.crawl.extract_worker import resolve_workers  # noqa: E402
+
+DEFAULT_WORKERS = resolve_workers(_settings.NEWSCRAWL_EXTRACT_WORKERS)
 
 
 @dataclass
@@ -148,9 +155,10 @@ def serve_site(articles: int) -> tuple[subprocess.Popen, str]:
 
 
 def crawl_newscrawl(
-    url: str, work: Path, concurrency: int, workers: int = 0, dedup: bool = False
+    url: str, work: Path, concurrency: int, workers: int | None = None, dedup: bool = False
 ) -> tuple[Result, list[str]]:
-    work = work / f"newscrawl-w{workers}-{'dedup' if dedup else 'nodedup'}"
+    """One ``newscrawl crawl`` run; ``workers`` None keeps the default (``auto``)."""
+    work = work / f"newscrawl-w{'auto' if workers is None else workers}-{'dedup' if dedup else 'nodedup'}"
     state = work / "state.sqlite"
     cmd = [
         sys.executable,
@@ -177,8 +185,7 @@ def crawl_newscrawl(
         f"CONCURRENT_REQUESTS={concurrency}",
         "--set",
         f"CONCURRENT_REQUESTS_PER_DOMAIN={concurrency}",
-        "--set",
-        f"NEWSCRAWL_EXTRACT_WORKERS={workers}",
+        *([] if workers is None else ["--set", f"NEWSCRAWL_EXTRACT_WORKERS={workers}"]),
         *([] if dedup else ["--no-dedup"]),
     ]
     code, seconds, rss, cpu, _ = run_measured(cmd)
@@ -188,11 +195,11 @@ def crawl_newscrawl(
     counts = json.loads(manifests[-1].read_text())["counts"]
     with sqlite3.connect(state) as db:
         urls = [row[0] for row in db.execute("SELECT url FROM pages WHERE status = 200")]
-    label = (
-        "newscrawl crawl"
-        + (", dedup" if dedup else "")
-        + (f", {workers} workers" if workers else "")
-    )
+    if workers is None:
+        mode = f"default: {DEFAULT_WORKERS} worker{'s' * (DEFAULT_WORKERS != 1)}"
+    else:
+        mode = f"{workers} worker{'s' * (workers != 1)}" if workers else "in-process"
+    label = f"newscrawl crawl, {mode}" + (", dedup" if dedup else "")
     result = Result(
         label,
         counts["responses"],
@@ -274,9 +281,9 @@ def main() -> int:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument(
         "--workers",
-        type=int,
-        default=2,
-        help="also run newscrawl with this many extraction worker processes (0: skip; default 2)",
+        default="1,2",
+        help="worker counts to run besides the default (auto) and in-process (0) rows "
+        "(comma-separated; default 1,2; counts equal to the default are not repeated)",
     )
     parser.add_argument(
         "--dedup-sizes",
@@ -291,6 +298,8 @@ def main() -> int:
         return 0
     rows: list[tuple[int, list[Result], Result]] = []
     dedup_sizes = {int(n) for n in args.dedup_sizes.split(",") if n}
+    extra = [int(n) for n in args.workers.split(",") if n.strip()]
+    worker_counts = [n for n in dict.fromkeys([0, *extra]) if n != DEFAULT_WORKERS]
     for size in [int(n) for n in args.sizes.split(",")]:
         server, url = serve_site(size)
         try:
@@ -298,10 +307,8 @@ def main() -> int:
                 ours, urls = crawl_newscrawl(url, Path(tmp), args.concurrency)
                 floor = crawl_bare(urls, Path(tmp), args.concurrency)
                 results = [ours]
-                if args.workers:
-                    results.append(
-                        crawl_newscrawl(url, Path(tmp), args.concurrency, args.workers)[0]
-                    )
+                for workers in worker_counts:
+                    results.append(crawl_newscrawl(url, Path(tmp), args.concurrency, workers)[0])
                 if size in dedup_sizes:
                     results.append(crawl_newscrawl(url, Path(tmp), args.concurrency, dedup=True)[0])
         finally:
@@ -311,17 +318,19 @@ def main() -> int:
         print(f"[{size} articles done]", file=sys.stderr, flush=True)
     print(
         f"\ncrawl benchmark: generated site on 127.0.0.1, concurrency {args.concurrency}, "
-        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}"
+        f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f}; "
+        f"NEWSCRAWL_EXTRACT_WORKERS default {_settings.NEWSCRAWL_EXTRACT_WORKERS!r} "
+        f"= {DEFAULT_WORKERS} here"
     )
     print(
-        f"{'articles':>8}  {'crawler':<30} {'pages':>6} {'wall s':>7} {'pages/s':>8} {'vs bare':>7}"
+        f"{'articles':>8}  {'crawler':<36} {'pages':>6} {'wall s':>7} {'pages/s':>8} {'vs bare':>7}"
         f" {'CPU s':>7} {'CPU ms/page':>11} {'peak RSS MB':>11}  notes"
     )
     for size, results, floor in rows:
         for r in [*results, floor]:
             ratio = f"{r.rate / floor.rate:.2f}x" if floor.rate else "-"
             print(
-                f"{size:>8}  {r.name:<30} {r.pages:>6} {r.seconds:>7.1f} {r.rate:>8.1f} {ratio:>7}"
+                f"{size:>8}  {r.name:<36} {r.pages:>6} {r.seconds:>7.1f} {r.rate:>8.1f} {ratio:>7}"
                 f" {r.cpu_seconds:>7.1f} {1000 * r.cpu_seconds / max(1, r.pages):>11.1f}"
                 f" {r.peak_rss_mb:>11.0f}  {r.extra}"
             )

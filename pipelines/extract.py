@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,6 +23,7 @@ from newscrawl.crawl.extract_worker import (
     extract_in_worker,
     extract_timed,
     init_worker,
+    resolve_workers,
     worker_context,
 )
 from newscrawl.errors import InputError, StateError
@@ -86,9 +86,7 @@ class ExtractPipeline:
         memory and saves it when the pool shuts down (the last save of a site wins). Needs
         Scrapy's asyncio reactor (the default); otherwise extraction stays in-process.
         """
-        workers = crawler.settings.getint("NEWSCRAWL_EXTRACT_WORKERS", 0)
-        if workers < 0:
-            workers = os.cpu_count() or 1
+        workers = resolve_workers(crawler.settings.get("NEWSCRAWL_EXTRACT_WORKERS", "auto"))
         if workers <= 0 or not is_asyncio_reactor_installed():
             return None
         directory = self._template_dir(crawler)

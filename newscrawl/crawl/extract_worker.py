@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import time
 from datetime import datetime
 from multiprocessing.context import BaseContext
@@ -18,13 +19,48 @@ from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any
 
-from newscrawl.errors import StateError
+from newscrawl.errors import ConfigError, StateError
 from newscrawl.extract import ExtractResult, extract
 from newscrawl.extract.document import Document
 
 log = logging.getLogger(__name__)
 
 _WORKER_MEMORY: Any = None  # the template memory of this extraction worker process
+AUTO_MAX_WORKERS = 2
+
+
+def usable_cpus() -> int:
+    """CPUs this process may run on (its affinity mask, which containers narrow), else all."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        return os.cpu_count() or 1
+
+
+def auto_workers(cpus: int) -> int:
+    """``auto``: two workers on a machine with two or more CPUs, none on one.
+
+    Extraction costs about twice what the crawler process spends per page (fetching, link
+    discovery, writing), so two workers keep pace with one reactor; more only wait for it.
+    On one CPU, workers would just add copying and memory to the same work.
+    """
+    return min(AUTO_MAX_WORKERS, cpus) if cpus > 1 else 0
+
+
+def resolve_workers(value: Any, cpus: int | None = None) -> int:
+    """``NEWSCRAWL_EXTRACT_WORKERS`` as a process count: a whole number (0 = extract in the
+    crawler process), ``-1`` = one per CPU, or ``auto`` (:func:`auto_workers`)."""
+    cpus = cpus or usable_cpus()
+    text = str(value).strip().lower() if value is not None else "auto"
+    if text in ("", "auto"):
+        return auto_workers(cpus)
+    try:
+        workers = int(text)
+    except ValueError:
+        raise ConfigError(
+            f"NEWSCRAWL_EXTRACT_WORKERS must be 'auto' or a whole number, not {value!r}"
+        ) from None
+    return cpus if workers < 0 else workers
 
 
 def worker_context() -> BaseContext:
