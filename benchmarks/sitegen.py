@@ -12,8 +12,12 @@ The site looks like a real news site to a crawler:
 - ``/section/<name>`` and ``?page=N`` listings (50 articles per page) that together link
   every article, with numbered pagination.
 - ``/news/<id>/<slug>`` article pages of about 30–80 KB: JSON-LD NewsArticle, OpenGraph,
-  canonical link, byline, dates, 450–1,400 words of distinct generated prose, up to 6 related (older) stories,
+  canonical link, byline, dates, 450–1,400 words of generated prose, up to 6 related (older) stories,
   and the chrome real sites carry (inline CSS, inline app state, mega menu, cookie banner, footer).
+  Each article tells its own story (its company, people, city, products, phrasing: see
+  ``prose.py``), so different articles are as distinct as different news stories; every 50th
+  is a planted wire copy of an older article from another section (``syndicated_from``), the
+  near-duplicates a dedup stage should find (2% of the site).
 
 Use it from Python (the crawl and distributed benchmarks do)::
 
@@ -37,7 +41,7 @@ serve both). From a shell::
     python benchmarks/sitegen.py --articles 5000 --latency 0.05  # a "remote" site: +50 ms each
     python benchmarks/sitegen.py --articles 5000 --stats         # page sizes, render CPU cost
 
-Cost: about 1 ms of CPU per article page (measured with ``--stats``) in the serving process.
+Cost: about 1.5 ms of CPU per article page (measured with ``--stats``) in the serving process.
 When a benchmark measures a crawler's peak RSS or CPU, serve the site from a separate process
 (the command above prints ``generated http://127.0.0.1:PORT/``) so the server's threads, page
 rendering and request log are not counted as the crawler's.
@@ -60,97 +64,24 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a script from a checkout
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+import prose  # benchmarks/prose.py, beside this file
+
 from newscrawl.fixtureweb.render import jsonld_script, rss_feed, sitemap_index, urlset
 from newscrawl.fixtureweb.server import Request, Response, SiteServer, etag_for
 
 SECTIONS = ("fashion", "business", "retail", "beauty", "sustainability")
 PAGE_SIZE = 50
 SITEMAP_SIZE = 1000
-POOL_SIZE = 20_000
 START = datetime(2023, 1, 2, 6, 0, tzinfo=UTC)
 
-# Word stock for the prose generator. Sentences combine one pick from each slot, so two
-# articles share function words but almost no 4-word shingles: text is distinct, as the
-# dedup and extraction stages need, yet reads like English fashion-business news.
-# fmt: off
-_SYL = (
-    "ve", "lo", "ra", "mi", "san", "tor", "el", "ca", "no", "ri", "bel", "da", "fi", "or", "lan",
-    "ce", "mar", "qui", "zo", "ta",
-)
-_FIRST = (
-    "Amelia", "Bruno", "Chiara", "Dmitri", "Elena", "Farah", "Gustav", "Hana", "Ines", "Jonas",
-    "Kenji", "Lucia", "Marcus", "Nadia", "Oskar", "Priya", "Rafael", "Sofia", "Tomas", "Yara",
-)
-_LAST = (
-    "Albers", "Brennan", "Castillo", "Dubois", "Eriksen", "Fontana", "Goldberg", "Haddad",
-    "Ivanova", "Jensen", "Kowalski", "Laurent", "Moreau", "Nakamura", "Okafor", "Petrov", "Quinn",
-    "Rossi", "Schneider", "Tanaka",
-)
-_CITIES = (
-    "Milan", "Paris", "London", "New York", "Tokyo", "Seoul", "Copenhagen", "Madrid", "Lagos",
-    "Shanghai", "Florence", "Antwerp", "Los Angeles", "Istanbul", "Lisbon", "Berlin", "Dubai",
-    "Mumbai", "Sydney", "Stockholm",
-)
-_ROLES = (
-    "chief executive", "creative director", "head of merchandising", "chief financial officer",
-    "founder", "buying director", "analyst", "head of sustainability", "managing director",
-    "design director",
-)
-_ADJ = (
-    "quiet", "resilient", "cautious", "ambitious", "sharper", "leaner", "crowded", "volatile",
-    "premium", "seasonal", "digital", "regional", "wholesale", "vertical", "circular", "tailored",
-    "oversized", "heritage", "emerging", "profitable", "full-price", "discounted", "handcrafted",
-    "technical", "recycled", "limited", "flagship", "independent", "mid-market", "luxury",
-)
-_NOUNS = (
-    "outerwear", "knitwear", "handbags", "footwear", "denim", "tailoring", "eyewear", "fragrance",
-    "swimwear", "leather goods", "jewellery", "sneakers", "lingerie", "activewear", "menswear",
-    "childrenswear", "accessories", "bridal", "cashmere", "silk scarves", "trench coats",
-    "loafers", "watches", "workwear", "resale",
-)
-_THINGS = (
-    "margins", "inventory", "store openings", "wholesale orders", "online sales",
-    "price increases", "supplier audits", "marketing budgets", "logistics costs",
-    "full-price sell-through", "customer loyalty", "tourist spending", "repair services",
-    "rental programmes", "traceability data", "sourcing contracts", "factory capacity",
-    "franchise partners", "concession space", "loyalty schemes",
-)
-_VERBS = (
-    "expanded", "reduced", "doubled", "reviewed", "accelerated", "postponed", "restructured",
-    "relaunched", "tightened", "diversified", "outsourced", "reshored", "streamlined", "repriced",
-    "digitised", "consolidated", "audited", "renegotiated", "protected", "rebuilt",
-)
-_TIMES = (
-    "in the first quarter", "over the holiday season", "since the pandemic",
-    "ahead of the autumn shows", "during the spring campaign", "after a difficult winter",
-    "over the past decade", "this financial year", "before the summer sales",
-    "in the months ahead",
-)
-_CONNECT = (
-    "Meanwhile,", "At the same time,", "By contrast,", "In practice,", "Even so,", "For now,",
-    "Separately,", "According to people familiar with the plans,", "Industry observers say",
-    "As a result,",
-)
-# fmt: on
-
-_TEMPLATES = (
-    "{brand} {verb} its {adj} {noun} business {time}, {person}, its {role}, said in {city}.",
-    "{connect} {brand} said {thing} in {city} rose {pct} percent {time}.",
-    "“We {verb} {thing} because our {adj} customers asked for it,” said {person}, {role} at {brand}.",
-    "Sales of {noun} at {brand} climbed {pct} percent to {money} million euros {time}.",
-    "{connect} the group {verb} {thing} across {num} {adj} stores in {city} and {city2}.",
-    "{person}, a {role} who previously worked at {brand2}, expects {thing} to recover {time}.",
-    "Analysts in {city} said the {adj} push into {noun} could lift {thing} by {pct} percent.",
-    "{brand2} has {verb} {thing} for its {noun} line, moving production from {city} to {city2}.",
-    "The company employs {num} people and generated {money} million euros from {noun} {time}.",
-    "{connect} buyers from {city} described the {adj} {noun} collection as a turning point for {brand}.",
-    "“{adj_cap} {noun} is where the growth is,” {person} told reporters at the {city} showroom.",
-    "Competition from {brand2} and {brand3} has {verb} {thing} in the {adj} segment {time}.",
-)
+COMPANIES = 3000  # company names a site writes about (each story picks 4)
+PEOPLE = 2000  # people quoted (each story picks 4)
+SYNDICATION_EVERY = 50  # every 50th article republishes an older one from another section
+SYNDICATION_LAG = 37  # ... this many articles older (37 % 5 sections: always another section)
 
 
 def _name(rng: random.Random, syllables: int) -> str:
-    return "".join(rng.choice(_SYL) for _ in range(syllables)).capitalize()
+    return "".join(rng.choice(prose.SYLLABLES) for _ in range(syllables)).capitalize()
 
 
 class GeneratedSite:
@@ -177,13 +108,19 @@ class GeneratedSite:
         self.name = name
         rng = random.Random(seed)
         self.title = f"{_name(rng, 2)} {rng.choice(('Daily', 'Report', 'Wire', 'Journal'))}"
-        self._brands = [
-            f"{_name(rng, 2)} {_name(rng, 1)}" if i % 3 else _name(rng, 3) for i in range(400)
-        ]
-        self._authors = [f"{rng.choice(_FIRST)} {rng.choice(_LAST)}" for _ in range(60)]
-        # A fixed-size pool (not scaled with n): each sentence recurs ~12 times in 5,000
-        # articles, every paragraph (a random 2-4 sentence combination) is unique.
-        self._pool = self._sentences(random.Random(seed + 1), POOL_SIZE)
+        # Fixed-size pools (not scaled with n, so an article never depends on the site's size).
+        self._companies = list(
+            dict.fromkeys(
+                f"{_name(rng, 2)} {_name(rng, 1)}" if i % 3 else _name(rng, 3)
+                for i in range(COMPANIES)
+            )
+        )
+        self._people = list(
+            dict.fromkeys(
+                f"{rng.choice(prose.FIRST)} {_name(rng, rng.choice((2, 3)))}" for _ in range(PEOPLE)
+            )
+        )
+        self._authors = self._people[:60]
         self._chrome_css = self._make_css(rng)
         self._chrome_state = self._make_state(rng)
         self._nav = self._make_nav()
@@ -198,12 +135,25 @@ class GeneratedSite:
     def _rng(self, index: int) -> random.Random:
         return random.Random(self.seed * 1_000_003 + index)
 
+    def syndicated_from(self, index: int) -> int | None:
+        """The older article this one republishes (a wire copy in another section), if any."""
+        if index % SYNDICATION_EVERY == SYNDICATION_EVERY - 1 and index >= SYNDICATION_LAG:
+            return index - SYNDICATION_LAG
+        return None
+
+    def _story(self, index: int) -> prose.Story:
+        return prose.story(self._rng(index + 3_333_333), self._companies, self._people)
+
     def _headline(self, index: int) -> str:
+        source = self.syndicated_from(index)
+        if source is not None:
+            return self._headline(source)  # a wire copy keeps its headline
         rng = self._rng(index)
-        brand = rng.choice(self._brands)
+        story = self._story(index)
         return (
-            f"{brand} {rng.choice(_VERBS)} {rng.choice(_ADJ)} {rng.choice(_NOUNS)} "
-            f"as {rng.choice(_THINGS)} {rng.choice(('rise', 'slow', 'shift', 'tighten', 'recover'))} in {rng.choice(_CITIES)}"
+            f"{story.company} {rng.choice(prose.VERBS)} {rng.choice(prose.ADJECTIVES)} "
+            f"{story.products[0]} as {story.topics[0]} "
+            f"{rng.choice(('rise', 'slow', 'shift', 'tighten', 'recover'))} in {story.city}"
         )
 
     def article_path(self, index: int) -> str:
@@ -229,46 +179,17 @@ class GeneratedSite:
     def _section(self, index: int) -> str:
         return SECTIONS[index % len(SECTIONS)]
 
-    def _sentences(self, rng: random.Random, count: int) -> list[str]:
-        """``count`` sentences: every slot of every template filled from its own random pick."""
-        slots = {
-            "brand": self._brands, "brand2": self._brands, "brand3": self._brands,
-            "first": _FIRST, "last": _LAST, "role": _ROLES, "city": _CITIES, "city2": _CITIES,
-            "verb": _VERBS, "adj": _ADJ, "noun": _NOUNS, "thing": _THINGS, "time": _TIMES,
-            "connect": _CONNECT,
-        }  # fmt: skip
-        columns = {slot: rng.choices(words, k=count) for slot, words in slots.items()}
-        numbers = rng.choices(range(2, 2400), k=count)
-        sentences = []
-        for i, template in enumerate(rng.choices(_TEMPLATES, k=count)):
-            values = {slot: column[i] for slot, column in columns.items()}
-            n = numbers[i]
-            sentences.append(
-                template.format(
-                    person=f"{values['first']} {values['last']}",
-                    adj_cap=values["adj"].capitalize(),
-                    pct=n % 47 + 2,
-                    money=n,
-                    num=n % 898 + 3,
-                    **values,
-                )
-            )
-        return sentences
-
     def _paragraphs(self, index: int) -> list[str]:
-        """9–24 paragraphs of 2–4 sentences drawn from the site's sentence pool by the article's
-        own random stream: no two articles or paragraphs alike (template memory and dedup see
-        distinct text), an article depends only on (seed, index), never on the site's size,
-        and rendering stays cheap enough that the server is not what a benchmark measures."""
+        """9–24 paragraphs telling this article's own story (see ``prose``): no two articles
+        share sentences, names or figures beyond chance, except the planted wire copies,
+        which repeat their source's text less its last paragraph, plus a republishing note.
+        An article depends only on (seed, index), never on the site's size."""
+        source = self.syndicated_from(index)
+        if source is not None:
+            return [*self._paragraphs(source)[:-1], prose.syndication_note(self._rng(index))]
         rng = self._rng(index)
         rng.random()  # decorrelate from the headline draw
-        lengths = [rng.randint(2, 4) for _ in range(rng.randint(9, 24))]
-        sentences = rng.choices(self._pool, k=sum(lengths))
-        paragraphs, start = [], 0
-        for n in lengths:
-            paragraphs.append(" ".join(sentences[start : start + n]))
-            start += n
-        return paragraphs
+        return prose.paragraphs(rng, self._story(index), rng.randint(9, 24))
 
     # ------------------------------------------------------------------ chrome
 
@@ -289,7 +210,7 @@ class GeneratedSite:
             {
                 "id": f"ad-slot-{i}",
                 "sizes": [[300, 250], [728, 90]],
-                "targeting": {"pos": i, "kw": rng.sample(_NOUNS, 3)},
+                "targeting": {"pos": i, "kw": rng.sample(prose.PRODUCTS, 3)},
             }
             for i in range(40)
         ]
@@ -304,7 +225,7 @@ class GeneratedSite:
         for section in SECTIONS:
             subs = "".join(
                 f'<li><a href="/section/{section}#{noun.replace(" ", "-")}">{escape(noun.title())}</a></li>'
-                for noun in _NOUNS[:12]
+                for noun in prose.PRODUCTS[:12]
             )
             items.append(
                 f'<li class="mega"><a href="/section/{section}">{section.title()}</a><ul>{subs}</ul></li>'
