@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from newscrawl.record import ArticleRecord
 from newscrawl.store.state import RETRY_PREFIX, PageState, content_hash_of
 
 log = logging.getLogger(__name__)
+MAX_POOL_RESTARTS = 3  # worker pools started again after a worker died, per run
 
 
 def content_hash(record: ArticleRecord) -> str:
@@ -56,6 +58,7 @@ class ExtractPipeline:
         self.ctx = CrawlContext.of(crawler)
         self._emitted_this_run: set[str] = set()
         self.pool = self._worker_pool(crawler)
+        self._pool_restarts = 0
         # In-process extraction reads the spider's parse of the page; workers parse their own.
         self.ctx.extract_in_process = self.pool is None
         self.memory = None if self.pool is not None else self._template_memory(crawler)
@@ -96,6 +99,24 @@ class ExtractPipeline:
             initializer=init_worker,
             initargs=(str(directory) if directory else None,),
         )
+
+    def _replace_broken_pool(self, broken: ProcessPoolExecutor) -> None:
+        """A worker died (killed, out of memory, a crash in native code): the pages it had
+        in flight fail as extraction crashes (fetched again next run), and a fresh pool takes
+        over — up to MAX_POOL_RESTARTS times a run, then extraction moves into this process."""
+        if self.pool is not broken:  # another page in flight already replaced it
+            return
+        broken.shutdown(wait=False, cancel_futures=True)
+        self.stats.inc_value("newscrawl/extract_pool_restarts")
+        if self._pool_restarts < MAX_POOL_RESTARTS:
+            self._pool_restarts += 1
+            log.warning("an extraction worker died; starting a new worker pool")
+            self.pool = self._worker_pool(self.crawler)
+            return
+        log.warning("extraction workers keep dying; extracting in the crawler process instead")
+        self.pool = None
+        self.memory = self._template_memory(self.crawler)
+        self.ctx.extract_in_process = True
 
     def close_spider(self, spider: Any = None) -> None:
         if self.pool is not None:
@@ -144,7 +165,13 @@ class ExtractPipeline:
         args = (item["body"], item["url"], item["fetched_at"], item.get("encoding"), site)
         try:
             if self.pool is not None:
-                result, cpu = await asyncio.wrap_future(self.pool.submit(extract_in_worker, *args))
+                pool = self.pool
+                try:
+                    future = pool.submit(extract_in_worker, *args)
+                    result, cpu = await asyncio.wrap_future(future)
+                except BrokenProcessPool:
+                    self._replace_broken_pool(pool)
+                    raise
             else:
                 result, cpu = extract_timed(*args, memory=self.memory, document=document)
         except InputError as exc:

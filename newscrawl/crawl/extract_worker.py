@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import threading
 import time
 from datetime import datetime
 from multiprocessing.context import BaseContext
@@ -77,13 +78,28 @@ def worker_context() -> BaseContext:
 
 
 def init_worker(template_dir: str | None) -> None:
-    """Pool initializer: this worker's share of the template memory, saved when it exits."""
+    """Pool initializer: exit with the crawler; this worker's share of the template memory,
+    saved when it exits."""
     global _WORKER_MEMORY
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_with, args=(parent,), daemon=True).start()
     if template_dir:
         from newscrawl.extract.templates import TemplateMemory
 
         _WORKER_MEMORY = TemplateMemory(Path(template_dir))
         Finalize(None, save_quietly, args=(_WORKER_MEMORY,), exitpriority=10)
+
+
+def _exit_with(parent: Any) -> None:
+    """Exit as soon as the crawler process does, however it ended.
+
+    A pool worker otherwise outlives a crawler killed with ``kill -9`` forever: it waits on a
+    task queue whose other end it holds itself, and keeps its fork server alive too. The
+    template memory learnt since the last save is lost with the killed run, nothing else.
+    """
+    parent.join()  # returns when the parent's sentinel closes, i.e. when it has exited
+    os._exit(1)
 
 
 def save_quietly(memory: Any) -> None:
