@@ -111,6 +111,7 @@ class TextFeatures:
     sent_bounds: list[int] | None = None  # offsets of each kept sentence in sent_src
     _sentences: list[frozenset[int]] | None = None
     inverted: tuple | None = None  # sentence table for alignment (verify.py), built on first use
+    doc_keys: np.ndarray | None = None  # entity-view LSH keys (index.py), when computed ahead
     _unique: np.ndarray | None = None
 
     @property

@@ -63,7 +63,7 @@ class Evidence:
         return asdict(self)
 
 
-def _sentence_table(f: TextFeatures) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+def sentence_table(f: TextFeatures) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """(stems sorted, their sentence numbers, sentence sizes, narrative flags) — built once per
     text (a text meets several candidates), for the vectorised alignment."""
     if f.inverted is None:
@@ -88,8 +88,8 @@ def _align(short: TextFeatures, long: TextFeatures) -> tuple[float, float]:
     All sentence pairs at once: shared-stem counts come from one merge of the two sorted stem
     tables and a bincount into a (short sentences × long sentences) matrix.
     """
-    s_stems, s_sent, s_size, s_narr = _sentence_table(short)
-    l_stems, l_sent, l_size, _ = _sentence_table(long)
+    s_stems, s_sent, s_size, s_narr = sentence_table(short)
+    l_stems, l_sent, l_size, _ = sentence_table(long)
     ns, nl = len(s_size), len(l_size)
     if not ns or not nl:
         return 0.0, 0.0
