@@ -104,3 +104,29 @@ def test_workers_sharing_the_index_see_each_others_copies_even_at_the_same_momen
     crossed = [(rid, cid) for rid, cid, role in shared
                if role == "copy" and half_of[by_id[rid]] != half_of[by_id[cid]]]
     assert crossed
+
+
+def test_stock_line_buckets_are_retired_as_in_sqlite(uri: str, tmp_path: Path) -> None:
+    """A sentence that more than HOT_BUCKET articles share (a newsletter prompt left in the body)
+    is a stock phrase: Redis retires its bucket like SQLite does, so lookups stay cheap, and
+    the two stores still give the same clusters."""
+    from newscrawl.dedup.store import HOT_BUCKET
+
+    stock = "Sign up for our weekly newsletter to receive the latest fashion business stories in your inbox."
+    records = [dict(r, body=r["body"] + "\n\n" + stock)
+               for r, _ in synth.cheap_corpus(HOT_BUCKET + 30, seed=5, copy_rate=0.0)]
+    sqlite_index = index_mod.DedupIndex(SQLiteStore(tmp_path / "index.sqlite"))
+    redis_index = index_mod.DedupIndex(open_store(uri))
+    docs_a: list[int] = []
+    docs_b: list[int] = []
+    for i in range(0, len(records), 25):
+        docs_a += sqlite_index.add(records[i:i + 25])
+        docs_b += redis_index.add(records[i:i + 25])
+    sqlite_hot = {k for (k,) in sqlite_index.store.conn.execute("SELECT key FROM hot_keys")}
+    store = redis_index.store
+    redis_hot = {int(k) for k in store.client.smembers(store._k("hot", "sent"))}
+    assert sqlite_hot and redis_hot == sqlite_hot
+    for key in redis_hot:
+        assert not store.client.exists(store._k("band", "sent", key))
+    assert clusters(redis_index, docs_b) == clusters(sqlite_index, docs_a)
+    assert {r.role for r in redis_index.resolve(docs_b).values()} == {"canonical"}

@@ -16,7 +16,7 @@ same moment:
 Keys under ``<prefix>dedup:`` (prefix from the state URI, default ``newscrawl:``): ``meta``,
 ``next`` (doc id counter), ``docs`` (doc -> JSON row), ``text`` (doc -> zlib title+body),
 ``rid`` (record id -> doc), ``url`` (URL key -> page doc), ``body:<hash>`` (docs),
-``band:<view>:<key>`` (LSH bucket), ``edges:<doc>`` (other -> "score|level"),
+``band:<view>:<key>`` (LSH bucket), ``hot:<view>`` (retired bucket keys), ``edges:<doc>`` (other -> "score|level"),
 ``canon:<doc>`` (cluster members), ``alias:<doc>``. Memory: about 2–4 KB per record (text
 compressed) plus ~70 bucket entries; size Redis for the records you keep (see docs/distributed.md).
 """
@@ -36,7 +36,7 @@ from typing import Any
 
 from redis.exceptions import RedisError
 
-from newscrawl.dedup.store import SCHEMA_VERSION, Assignment, DocRow, pack_body
+from newscrawl.dedup.store import HOT_BUCKET, SCHEMA_VERSION, Assignment, DocRow, pack_body
 from newscrawl.errors import StateError, StateLockedError
 from newscrawl.store.redis_state import DEFAULT_PREFIX, connect, safe_uri, split_uri
 
@@ -84,6 +84,8 @@ class RedisStore:
         self._new_docs: set[int] = set()
         self._old_canon: dict[int, int | None] = {}
         self._bands: dict[str, dict[int, set[int]]] = {"doc": {}, "sent": {}}
+        self._new_hot: dict[str, set[int]] = {"doc": set(), "sent": set()}  # retired in this batch
+        self._hot: dict[str, set[int]] = {"doc": set(), "sent": set()}  # retired before, met in this batch
         self._edges: dict[int, dict[int, tuple[float, str]]] = {}
 
     # -- transactions --------------------------------------------------------------------------
@@ -166,7 +168,12 @@ class RedisStore:
                     pipe.sadd(self._k("canon", row.canonical), doc)
         for view, buckets in self._bands.items():
             for key, docs in buckets.items():
-                pipe.sadd(self._k("band", view, key), *docs)
+                if key not in self._new_hot[view] and key not in self._hot[view]:
+                    pipe.sadd(self._k("band", view, key), *docs)
+        for view, hot in self._new_hot.items():
+            if hot:
+                pipe.sadd(self._k("hot", view), *hot)
+                pipe.delete(*(self._k("band", view, key) for key in hot))
         for a, others in self._edges.items():
             pipe.hset(
                 self._k("edges", a), mapping={str(b): f"{s}|{lv}" for b, (s, lv) in others.items()}
@@ -271,14 +278,24 @@ class RedisStore:
     def band_matches(
         self, view: str, pairs: Sequence[tuple[int, int]]
     ) -> list[tuple[int, int, int]]:
+        """Like :meth:`SQLiteStore.band_matches`, buckets included: a key shared by
+        :data:`HOT_BUCKET` docs is retired (``hot:<view>``) and its bucket deleted, so a lookup
+        costs the same however large the index grows."""
         keys = sorted({int(k) for k, _ in pairs})
         members: dict[int, set[int]] = {}
         if keys:
+            hot_flags = self._call(self.client.smismember, self._k("hot", view), keys)
+            self._hot[view].update(k for k, hot in zip(keys, hot_flags, strict=True) if hot)
+            keys = [k for k, hot in zip(keys, hot_flags, strict=True) if not hot]
             pipe = self.client.pipeline(transaction=False)
             for key in keys:
                 pipe.smembers(self._k("band", view, key))
             for key, found in zip(keys, self._call(pipe.execute), strict=True):
-                members[key] = {int(m) for m in found} | self._bands[view].get(key, set())
+                docs = {int(m) for m in found} | self._bands[view].get(key, set())
+                if len(docs) >= HOT_BUCKET:
+                    self._new_hot[view].add(key)
+                else:
+                    members[key] = docs
         shared: dict[tuple[int, int], set[int]] = {}
         for key, local in pairs:
             for doc in members.get(int(key), ()):
