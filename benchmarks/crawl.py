@@ -206,7 +206,9 @@ def crawl_newscrawl(
         seconds,
         rss,
         cpu,
-        f"{counts['records_written']} records, CPU s: extraction {counts.get('extract_cpu_s', 0):.1f}"
+        f"{counts['records_written']} records"
+        + (f" ({counts['duplicates_dropped']} copies dropped)" if dedup else "")
+        + f", CPU s: extraction {counts.get('extract_cpu_s', 0):.1f}"
         f" + HTML parse {counts.get('parse_cpu_s', 0):.1f}, exit {code}",
     )
     return result, urls
