@@ -278,3 +278,19 @@ def test_incremental_placing_equals_full_reclustering(tmp_path: Path, order_seed
     places = {d: (r.canonical, r.score, r.level, r.story) for d, r in before.items()}
     assert places == {d: (r.canonical, r.score, r.level, r.story) for d, r in after.items()}
     assert sum(r.canonical != d for d, r in before.items() if r.alias_of is None) >= 5  # real clusters
+
+
+def test_stream_with_featurising_worker_equals_one_process(tmp_path: Path) -> None:
+    """``add_stream`` with a worker process computing the next batch's features gives the same
+    doc numbers and the same places as doing everything in this process."""
+    records = _small_set()
+    batches = [records[i:i + 10] for i in range(0, len(records), 10)]
+    places = []
+    for workers in (0, 1):
+        with DedupIndex.open(tmp_path / f"w{workers}.sqlite") as idx:
+            docs = [d for out in idx.add_stream(iter(batches), workers=workers) for d in out]
+            rows = idx.store.get_docs(docs)
+            places.append((docs, {d: (r.canonical, r.score, r.level, r.story, r.body_hash) for d, r in rows.items()}))
+            assert idx.store.get_docs(docs[:1], with_text=True)[docs[0]].body == records[0]["body"]
+    assert places[0] == places[1]
+    assert len({canon for canon, *_ in places[0][1].values()}) < len(records) / 2  # real clusters

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
@@ -107,18 +108,50 @@ def test_pipeline_drops_or_marks_copies(tmp_path: Path) -> None:
 
     copy_body = synth.back_translate(ORIGINAL, __import__("random").Random(1))
     for mode in ("drop", "mark"):
-        pipe = DedupPipeline(str(tmp_path / f"{mode}.sqlite"), mode)
+        pipe = DedupPipeline(str(tmp_path / f"{mode}.sqlite"), mode, max_wait=0.01)
         pipe.open_spider(None)
         try:
             first = {"record": article("https://origin.example/prada", ORIGINAL, "2024-02-22T08:00:00+00:00")}
-            out = pipe.process_item(first, None)
+            out = asyncio.run(pipe.process_item(first, None))
             assert out["record"].dedup.role == "canonical"
             second = {"record": article("https://wire.example/prada", copy_body, "2024-02-22T12:00:00+00:00")}
             if mode == "drop":
                 with pytest.raises(DropItem, match=r"origin\.example/prada"):
-                    pipe.process_item(second, None)
+                    asyncio.run(pipe.process_item(second, None))
             else:
-                marked = pipe.process_item(second, None)["record"]
+                marked = asyncio.run(pipe.process_item(second, None))["record"]
                 assert marked.dedup.role == "copy" and marked.dedup.canonical_url == "https://origin.example/prada"
         finally:
             pipe.close_spider(None)
+
+
+def test_pipeline_judges_items_that_arrive_together_in_one_batch(tmp_path: Path) -> None:
+    """Items gathered into one batch are judged together: the copy is recognised against an
+    original in the same batch, a record without text passes through unjudged, and the index
+    sees one transaction for all of them."""
+    pytest.importorskip("scrapy")
+    from newscrawl.pipelines.dedup import DedupPipeline
+    from scrapy.exceptions import DropItem
+
+    copy_body = synth.back_translate(ORIGINAL, __import__("random").Random(1))
+    pipe = DedupPipeline(str(tmp_path / "batch.sqlite"), "drop", batch_size=3, max_wait=5.0)
+    pipe.open_spider(None)
+    batches: list[int] = []
+    judge_many = pipe.index.judge_many  # type: ignore[union-attr]
+    pipe.index.judge_many = lambda records: (batches.append(len(records)), judge_many(records))[1]  # type: ignore[union-attr,method-assign]
+
+    async def crawl() -> list[object]:
+        items = [{"record": article("https://wire.example/prada", copy_body, "2024-02-22T12:00:00+00:00")},
+                 {"record": article("https://origin.example/prada", ORIGINAL, "2024-02-22T08:00:00+00:00")},
+                 {"url": "https://origin.example/video", "title": "no text"}]
+        return await asyncio.gather(*(pipe.process_item(i, None) for i in items), return_exceptions=True)
+
+    try:
+        copy, original, other = asyncio.run(crawl())  # batch full at 3: no waiting for the timer
+    finally:
+        pipe.close_spider(None)
+    assert batches == [3]
+    assert isinstance(copy, DropItem) and "origin.example/prada" in str(copy)
+    assert original["record"].dedup.role == "canonical"  # type: ignore[index]
+    assert [c.url for c in original["record"].dedup.copies] == ["https://wire.example/prada"]  # type: ignore[index]
+    assert other == {"url": "https://origin.example/video", "title": "no text"}

@@ -144,7 +144,7 @@ def run(args: argparse.Namespace) -> int:
                 yield [prepared for _, prepared in chunk]
 
         n_in = 0
-        for docs in index.add_stream(batches(), workers=_workers(args.workers)):
+        for docs in index.add_stream(batches(), workers=_workers(getattr(args, "workers", "auto"))):
             for doc, line in zip(docs, lines.popleft(), strict=True):
                 spool.write(f"{doc}\t{line.rstrip()}\n")
             n_in += len(docs)

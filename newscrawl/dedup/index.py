@@ -24,6 +24,7 @@ stands for the page is the first one seen.
 from __future__ import annotations
 
 import gc
+import itertools
 import logging
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -198,7 +199,12 @@ class DedupIndex:
 
     def _stream(self, batches: Iterable[Sequence[Mapping[str, Any] | Prepared]], workers: int) -> Iterator[list[int]]:
         it = (self._prepared(b) for b in batches)
-        if workers <= 0:
+        first = next(it, None)
+        if first is None:
+            return
+        second = next(it, None)
+        it = itertools.chain([first] if second is None else [first, second], it)
+        if workers <= 0 or second is None:  # one batch: a worker would only add its start-up
             for items in it:
                 yield self.add(items)
             return
@@ -403,8 +409,30 @@ class DedupIndex:
         emitted keeps what it was given. ``newscrawl dedup --index SAME_INDEX`` over the crawl
         output rewrites every record with the final state.
         """
-        doc = self.add([record])[0]
-        return self.dedup_of(self.resolve([doc]))[doc]
+        result = self.judge_many([record])[0]
+        if isinstance(result, InputError):
+            raise result
+        return result
+
+    def judge_many(self, records: Sequence[Mapping[str, Any]]) -> list[Dedup | InputError]:
+        """:meth:`judge` for a batch in one transaction (the crawl pipeline gathers items for
+        it: one batch costs about as much as two single records). A record without url or text
+        gets its :class:`InputError` in its place instead of failing the batch."""
+        out: list[Dedup | InputError | None] = [None] * len(records)
+        prepared: list[Prepared] = []
+        where: list[int] = []
+        for i, record in enumerate(records):
+            try:
+                prepared.append(prepare(record))
+                where.append(i)
+            except InputError as exc:
+                out[i] = exc
+        if prepared:
+            docs = self.add(prepared)
+            dedups = self.dedup_of(self.resolve(docs))
+            for i, doc in zip(where, docs, strict=True):
+                out[i] = dedups[doc]
+        return [r for r in out if r is not None]
 
     # ------------------------------------------------------------------------------ clustering
     def _cluster_new(self, new_rows: list[DocRow], edges: list[tuple[int, int, float, str]]) -> None:
