@@ -26,6 +26,7 @@ from __future__ import annotations
 import gc
 import itertools
 import logging
+import math
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -340,25 +341,27 @@ class DedupIndex:
         self.store.add_band_keys("sent", [(k, docs[local]) for k, local in sent_pairs])
         for local, other, _n in self.store.band_matches("doc", doc_pairs):
             pair(docs[local], other)
-        # One shared sentence (two keys) is enough between short texts only; longer ones must
-        # share more, or every pair of articles with one common boilerplate line is compared.
-        weak: list[tuple[int, int]] = []
+        # How many sentence keys two texts must share grows with the shorter one: one (a single
+        # shared sentence) between short texts, SENT_MIN_SHARED at least, and SENT_MIN_FRACTION of
+        # the shorter text's sentences -- otherwise a long article is compared with every other
+        # one that happens to reuse two stock sentences (template wording, a boilerplate line).
+        def needed(n_short: int) -> int:
+            if n_short <= sketch.SHORT_TEXT_SENTENCES:
+                return sketch.SENT_MIN_SHARED_SHORT
+            return max(sketch.SENT_MIN_SHARED, math.ceil(sketch.SENT_MIN_FRACTION * n_short))
+
+        ask: list[tuple[int, int, int]] = []
         for local, other, n in self.store.band_matches("sent", sent_pairs):
-            if n >= sketch.SENT_MIN_SHARED:
+            own = len(feats[local].sent_keys)
+            if n >= needed(own):  # the other text only lowers the requirement
                 pair(docs[local], other)
             elif n >= sketch.SENT_MIN_SHARED_SHORT:
-                weak.append((local, other))
-        short = sketch.SHORT_TEXT_SENTENCES
-        ask = []
-        for local, other in weak:
-            if len(feats[local].sent_keys) <= short:
-                pair(docs[local], other)
-            else:
-                ask.append((local, other))
+                ask.append((local, other, n))
         if ask:
-            n_sent = self.store.sentence_counts({o for _, o in ask})
-            for local, other in ask:
-                if n_sent.get(other, short + 1) <= short:
+            n_sent = self.store.sentence_counts({o for _, o, _ in ask})
+            for local, other, n in ask:
+                own = len(feats[local].sent_keys)
+                if n >= needed(min(own, n_sent.get(other, own))):
                     pair(docs[local], other)
         return pairs
 
