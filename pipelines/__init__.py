@@ -4,7 +4,8 @@ Order (``ITEM_PIPELINES`` in ``newscrawl.settings``): ``extract`` (100) -> ``ded
 present) -> ``store`` (900).
 
 Item contract. The spider yields a *page item* (a dict: ``site``, ``url``, ``key``, ``body``,
-``encoding``, ``fetched_at``, ``status``, ``etag``, ``last_modified``, ``lastmod``, ...).
+``encoding``, ``fetched_at``, ``status``, ``etag``, ``last_modified``, ``lastmod``, ...; and
+``document``, the spider's parse of the page, which in-process extraction reuses and removes).
 ``ExtractPipeline`` turns it into an *article item*, a dict with:
 
 - ``record``: the :class:`newscrawl.record.ArticleRecord` to write;

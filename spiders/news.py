@@ -483,8 +483,9 @@ class NewsSpider(Spider):
     def _page_item(
         self, response: TextResponse, run: SiteRun, doc: Document | None = None
     ) -> dict[str, Any]:
-        """The page item for the extract pipeline; ``document`` is the parsed page (in-process
-        extraction reuses it instead of parsing again; it never leaves this process)."""
+        """The page item for the extract pipeline. ``doc``, the page as parsed here, goes in
+        as ``document``: in-process extraction reuses it instead of parsing again (the
+        pipeline takes it out of the item, so it never outlives the extraction)."""
         entry: Entry | None = response.meta.get("nc_entry")
         headers = response.headers
         return {
