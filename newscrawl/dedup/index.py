@@ -72,15 +72,14 @@ def featurise(items: list[Prepared]) -> list[tuple[TextFeatures, bytes]]:
 
     Pure, so :meth:`DedupIndex.add_stream` runs it in a worker process for the next batch
     while the index works on the current one; it also builds ahead what verification and
-    candidate lookup would otherwise compute in the index's process (entity-view LSH keys,
-    distinct stems, the sentence table).
+    candidate lookup would otherwise compute in the index's process (the entity-view LSH keys;
+    the sentence tables verification needs are left to the index, which builds them only for
+    the records that become candidates).
     """
     feats = features_batch([(p.title, p.body) for p in items])
     keys = sketch.doc_keys([_entity_view(f) for f in feats])
     for f, k in zip(feats, keys, strict=True):
         f.doc_keys = k
-        f.unique_stems  # noqa: B018 -- computed here, in the worker, rather than by the index
-        verify.sentence_table(f)
     return [(f, pack_text(p.body)) for f, p in zip(feats, items, strict=True)]
 
 
