@@ -22,6 +22,8 @@ ROBOTSTXT_OBEY = True
 # Total parallel requests, and per site (a site = a download slot = a domain).
 CONCURRENT_REQUESTS = 32
 CONCURRENT_REQUESTS_PER_DOMAIN = 4
+# Scrapy 2.19 does not enforce the per-domain limit (see newscrawl/crawl/downloader.py)
+DOWNLOADER = "newscrawl.crawl.downloader.PoliteDownloader"
 # Starting delay per site; AutoThrottle adapts it to the site's response times.
 DOWNLOAD_DELAY = 0.5
 AUTOTHROTTLE_ENABLED = True
