@@ -91,7 +91,7 @@ def quotes(text: str) -> list[str]:
 class TextFeatures:
     """Everything dedup needs to know about one article's text, computed once.
 
-    ``sentences`` holds, per body sentence, the ids of its *wording* stems: content stems minus
+    ``sent_src`` / ``sent_bounds`` hold, per kept body sentence, the ids of its *wording* stems: content stems minus
     names (capitalised words not opening the sentence) and numbers. Independent write-ups of one
     event name the same people, places and figures in every sentence; what they do not share is
     the wording around them, which a copy keeps even when reworded. Sentences with fewer than
@@ -109,7 +109,6 @@ class TextFeatures:
     body_hash: int = 0
     sent_src: np.ndarray | None = None  # wording ids of the kept sentences, back to back
     sent_bounds: list[int] | None = None  # offsets of each kept sentence in sent_src
-    _sentences: list[frozenset[int]] | None = None
     inverted: tuple | None = None  # sentence table for alignment (verify.py), built on first use
     doc_keys: np.ndarray | None = None  # entity-view LSH keys (index.py), when computed ahead
     _unique: np.ndarray | None = None
@@ -120,15 +119,6 @@ class TextFeatures:
         if self._unique is None:
             self._unique = np.unique(self.stems)
         return self._unique
-
-    @property
-    def sentences(self) -> list[frozenset[int]]:
-        """Wording-stem sets of the kept sentences (built on first use: only candidates need them)."""
-        if self._sentences is None:
-            src, b = self.sent_src, self.sent_bounds or [0]
-            vals = src.tolist() if src is not None else []
-            self._sentences = [frozenset(vals[b[k]:b[k + 1]]) for k in range(len(b) - 1)]
-        return self._sentences
 
     def entity_ids(self) -> np.ndarray:
         """Names and numbers as one id set: what every copy keeps, however reworded."""
