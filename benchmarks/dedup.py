@@ -325,9 +325,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     ap.add_argument("--shared", type=Path, default=here.parent / "shared")
     ap.add_argument("--fixtures", type=Path, default=here / "fixtures" / "pages")
     ap.add_argument("--large", type=int, default=200_000, help="records in the throughput run (0: skip)")
-    ap.add_argument("--workers", type=int, default=1,
-                    help="featurising worker processes for our headline row (newscrawl dedup's default "
-                         "on a machine with 2+ cores is 1); a one-process row is printed as well")
+    ap.add_argument("--workers", default="auto",
+                    help="featurising worker processes for our headline row (default: what `newscrawl "
+                         "dedup --workers auto` uses here); a one-process row is printed as well")
     ap.add_argument("--skip-quality", action="store_true", help="only the throughput run")
     args = ap.parse_args(argv)
     shared = args.shared if args.shared.is_dir() else None
@@ -337,7 +337,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("\n".join(section(*args_for)), flush=True)
         print(flush=True)
     if args.large:
-        print("\n".join(large(args.large, workers=args.workers)), flush=True)
+        from newscrawl.cli.dedup import _workers
+
+        print("\n".join(large(args.large, workers=_workers(str(args.workers)))), flush=True)
     return 0
 
 

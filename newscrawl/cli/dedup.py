@@ -50,14 +50,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="write copies too, marked dedup.role=copy")
     p.add_argument("--workers", default="auto", metavar="N",
                    help="processes that compute text features ahead of the index (default auto: "
-                        "1 when the machine has a second core, else 0 = all in one process)")
+                        "one per core when there are 2+ cores, else 0 = all in one process)")
     p.set_defaults(func=run, mode="drop")
 
 
 def _workers(value: str) -> int:
-    """``auto``: one featurising process beside the main one when there is a second core."""
+    """``auto``: one featurising process per core beside the main one, which then needs about
+    half a core (it stores, looks up and verifies); none on a single core."""
     if value == "auto":
-        return 1 if (os.cpu_count() or 1) > 1 else 0
+        cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+        return cores if cores > 1 else 0
     try:
         n = int(value)
     except ValueError:

@@ -26,7 +26,6 @@ from __future__ import annotations
 import gc
 import itertools
 import logging
-import math
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -327,41 +326,44 @@ class DedupIndex:
             dkeys = np.array([f.doc_keys for f in feats], dtype=np.int64).reshape(len(feats), sketch.DOC_BANDS)
         else:
             dkeys = sketch.doc_keys([_entity_view(f) for f in feats])
-        loc, col = np.nonzero(dkeys >= 0)
-        doc_pairs = list(zip(dkeys[loc, col].tolist(), loc.tolist(), strict=True))
-        skeys = [(f.sent_keys, local) for local, f in enumerate(feats) if len(f.sent_keys)]
-        if skeys:
-            flat = np.concatenate([k.reshape(-1) for k, _ in skeys]).tolist()
-            owner = np.concatenate([np.full(k.size, local, dtype=np.int64) for k, local in skeys]).tolist()
-            sent_pairs = sorted(set(zip(flat, owner, strict=True)))
-        else:
-            sent_pairs = []
-        self.store.add_band_keys("doc", [(k, docs[local]) for k, local in doc_pairs])
-        self.store.add_band_keys("sent", [(k, docs[local]) for k, local in sent_pairs])
-        for local, other, _n in self.store.band_matches("doc", doc_pairs):
-            pair(docs[local], other)
+        doc_of = np.array(docs, dtype=np.int64)
+        d_owner, col = np.nonzero(dkeys >= 0)
+        d_keys = dkeys[d_owner, col]
+        n_keys = np.array([len(f.sent_keys) for f in feats], dtype=np.int64)
+        s_keys = np.concatenate([f.sent_keys.reshape(-1) for f in feats]).astype(np.int64, copy=False)
+        s_owner = np.repeat(np.arange(len(feats)), [f.sent_keys.size for f in feats])
+        if len(s_keys) > 1:  # a sentence repeated within one text is one piece of evidence
+            order = np.lexsort((s_owner, s_keys))
+            s_keys, s_owner = s_keys[order], s_owner[order]
+            keep = np.ones(len(s_keys), dtype=bool)
+            keep[1:] = (s_keys[1:] != s_keys[:-1]) | (s_owner[1:] != s_owner[:-1])
+            s_keys, s_owner = s_keys[keep], s_owner[keep]
+        self.store.add_band_keys("doc", d_keys, doc_of[d_owner])
+        self.store.add_band_keys("sent", s_keys, doc_of[s_owner])
+        found_a: list[np.ndarray] = []
+        found_b: list[np.ndarray] = []
+        owner, other, _ = self.store.band_matches("doc", d_keys, d_owner)
+        found_a.append(doc_of[owner])
+        found_b.append(other)
         # How many sentence keys two texts must share grows with the shorter one: one (a single
         # shared sentence) between short texts, SENT_MIN_SHARED at least, and SENT_MIN_FRACTION of
         # the shorter text's sentences -- otherwise a long article is compared with every other
         # one that happens to reuse two stock sentences (template wording, a boilerplate line).
-        def needed(n_short: int) -> int:
-            if n_short <= sketch.SHORT_TEXT_SENTENCES:
-                return sketch.SENT_MIN_SHARED_SHORT
-            return max(sketch.SENT_MIN_SHARED, math.ceil(sketch.SENT_MIN_FRACTION * n_short))
-
-        ask: list[tuple[int, int, int]] = []
-        for local, other, n in self.store.band_matches("sent", sent_pairs):
-            own = len(feats[local].sent_keys)
-            if n >= needed(own):  # the other text only lowers the requirement
-                pair(docs[local], other)
-            elif n >= sketch.SENT_MIN_SHARED_SHORT:
-                ask.append((local, other, n))
-        if ask:
-            n_sent = self.store.sentence_counts({o for _, o, _ in ask})
-            for local, other, n in ask:
-                own = len(feats[local].sent_keys)
-                if n >= needed(min(own, n_sent.get(other, own))):
-                    pair(docs[local], other)
+        owner, other, shared = self.store.band_matches("sent", s_keys, s_owner)
+        own = n_keys[owner]
+        ok = shared >= _needed(own)  # the other text can only lower the requirement
+        ask = ~ok & (shared >= sketch.SENT_MIN_SHARED_SHORT) & (own > sketch.SHORT_TEXT_SENTENCES)
+        if ask.any():
+            n_sent = self.store.sentence_counts(set(other[ask].tolist()))
+            theirs = np.array([n_sent.get(o, k) for o, k in zip(other[ask].tolist(), own[ask].tolist(), strict=True)],
+                              dtype=np.int64)
+            ok[ask] = shared[ask] >= _needed(np.minimum(own[ask], theirs))
+        found_a.append(doc_of[owner[ok]])
+        found_b.append(other[ok])
+        a, b = np.concatenate(found_a), np.concatenate(found_b)
+        lo, hi = np.minimum(a, b), np.maximum(a, b)
+        differ = lo != hi
+        pairs.update(zip(lo[differ].tolist(), hi[differ].tolist(), strict=True))
         return pairs
 
     def _features_of(self, docs: Iterable[int]) -> dict[int, TextFeatures]:
@@ -592,6 +594,12 @@ class DedupIndex:
             out[d] = Dedup(cluster_id=r.row.record_id, role="canonical", canonical_id=r.row.record_id,
                            canonical_url=r.row.url, copies=copies, story_id=story_id)
         return out
+
+
+def _needed(n_short: np.ndarray) -> np.ndarray:
+    """Sentence keys two texts must share to be compared, by the shorter text's sentence count."""
+    frac = np.maximum(sketch.SENT_MIN_SHARED, np.ceil(sketch.SENT_MIN_FRACTION * n_short)).astype(np.int64)
+    return np.where(n_short <= sketch.SHORT_TEXT_SENTENCES, sketch.SENT_MIN_SHARED_SHORT, frac)
 
 
 def _entity_view(f: TextFeatures) -> np.ndarray:

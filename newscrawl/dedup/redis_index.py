@@ -14,7 +14,7 @@ same moment:
   before that leaves Redis as it was, a crash after it leaves the whole batch.
 
 Keys under ``<prefix>dedup:`` (prefix from the state URI, default ``newscrawl:``): ``meta``,
-``next`` (doc id counter), ``docs`` (doc -> JSON row), ``text`` (doc -> zlib title+body),
+``next`` (doc id counter), ``docs`` (doc -> JSON row), ``text`` (doc -> compressed body, :func:`~newscrawl.dedup.store.pack_text`),
 ``rid`` (record id -> doc), ``url`` (URL key -> page doc), ``body:<hash>`` (docs),
 ``band:<view>:<key>`` (LSH bucket), ``hot:<view>`` (retired bucket keys), ``edges:<doc>`` (other -> "score|level"),
 ``canon:<doc>`` (cluster members), ``alias:<doc>``. Memory: about 2–4 KB per record (text
@@ -28,15 +28,22 @@ import json
 import secrets
 import threading
 import time
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, replace
 from typing import Any
 
+import numpy as np
 from redis.exceptions import RedisError
 
-from newscrawl.dedup.store import HOT_BUCKET, SCHEMA_VERSION, Assignment, DocRow, pack_body
+from newscrawl.dedup.store import (
+    HOT_BUCKET,
+    SCHEMA_VERSION,
+    Assignment,
+    DocRow,
+    pack_body,
+    unpack_text,
+)
 from newscrawl.errors import StateError, StateLockedError
 from newscrawl.store.redis_state import DEFAULT_PREFIX, connect, safe_uri, split_uri
 
@@ -213,7 +220,7 @@ class RedisStore:
                 if blob is not None:
                     row = _row_from_json(blob)
                     if text is not None:
-                        row.body = zlib.decompress(text).decode("utf-8")
+                        row.body = unpack_text(text)
                     out[d] = row
         for d in wanted:
             if d in self._docs:
@@ -270,18 +277,19 @@ class RedisStore:
             self._old_canon[row.doc] = None
 
     # -- LSH buckets ---------------------------------------------------------------------------
-    def add_band_keys(self, view: str, pairs: Sequence[tuple[int, int]]) -> None:
+    def add_band_keys(self, view: str, keys: np.ndarray, docs: np.ndarray) -> None:
         buckets = self._bands[view]
-        for key, doc in pairs:
-            buckets.setdefault(int(key), set()).add(int(doc))
+        for key, doc in zip(keys.tolist(), docs.tolist(), strict=True):
+            buckets.setdefault(key, set()).add(doc)
 
     def band_matches(
-        self, view: str, pairs: Sequence[tuple[int, int]]
-    ) -> list[tuple[int, int, int]]:
+        self, view: str, keys: np.ndarray, owners: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Like :meth:`SQLiteStore.band_matches`, buckets included: a key shared by
         :data:`HOT_BUCKET` docs is retired (``hot:<view>``) and its bucket deleted, so a lookup
         costs the same however large the index grows."""
-        keys = sorted({int(k) for k, _ in pairs})
+        pairs = list(zip(keys.tolist(), owners.tolist(), strict=True))
+        keys = sorted({k for k, _ in pairs})
         members: dict[int, set[int]] = {}
         if keys:
             hot_flags = self._call(self.client.smismember, self._k("hot", view), keys)
@@ -298,9 +306,11 @@ class RedisStore:
                     members[key] = docs
         shared: dict[tuple[int, int], set[int]] = {}
         for key, local in pairs:
-            for doc in members.get(int(key), ()):
-                shared.setdefault((local, doc), set()).add(int(key))
-        return [(local, doc, len(ks)) for (local, doc), ks in shared.items()]
+            for doc in members.get(key, ()):
+                shared.setdefault((local, doc), set()).add(key)
+        found = [(local, doc, len(ks)) for (local, doc), ks in shared.items()]
+        out = np.array(found, dtype=np.int64).reshape(-1, 3)
+        return out[:, 0], out[:, 1], out[:, 2]
 
     # -- edges and clusters --------------------------------------------------------------------
     def add_edges(self, edges: Sequence[tuple[int, int, float, str]]) -> None:
