@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left
 from dataclasses import dataclass
 
 import numpy as np
@@ -155,8 +154,59 @@ _TRANSLATE = str.maketrans({**{c: " " for c in _PUNCT},
 _ABBREVIATIONS = frozenset(["mr", "mrs", "ms", "dr", "st", "jr", "sr", "no", "vs", "inc", "co", "corp", "ltd", "gen", "gov", "sen", "rep", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"])
 
 
+# Translation of text that is not pure ASCII. str.translate has a fast path for ASCII text only;
+# on anything else it looks every character up in the mapping one by one (about 100-200 ns a
+# character), which made real, accented or Cyrillic text several times slower to cut than the
+# ASCII throughput corpus. The same mapping as a code-point table applied with numpy costs a
+# few ns a character and gives the same string.
+_TABLE = np.arange(max(_TRANSLATE) + 1, dtype=np.uint32)
+for _code, _to in _TRANSLATE.items():
+    _TABLE[_code] = ord(_to)
+_TABLE_LEN = len(_TABLE)
+
+
+def _translate(text: str) -> str:
+    """``text.translate(_TRANSLATE)``, fast for non-ASCII text too."""
+    if text.isascii():
+        return text.translate(_TRANSLATE)
+    cps = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).copy()
+    mapped = cps < _TABLE_LEN
+    cps[mapped] = _TABLE[cps[mapped]]
+    return cps.tobytes().decode("utf-32-le", "surrogatepass")
+
+
+def _prepared(text: str) -> str:
+    """NFKC and punctuation translation of one text, before marks are padded and it is split.
+
+    ASCII text is already NFKC, and the apostrophes :func:`_normalise` straightens are
+    translated to spaces anyway, so this equals ``_normalise(text).translate(_TRANSLATE)``.
+    """
+    if text.isascii():
+        return text.translate(_TRANSLATE)
+    return _translate(unicodedata.normalize("NFKC", text))
+
+
 def _cut(text: str) -> list[str]:
-    return text.translate(_TRANSLATE).replace(_SENT_END, f" {_SENT_END} ").replace(_QMARK, f" {_QMARK} ").split()
+    return _translate(text).replace(_SENT_END, f" {_SENT_END} ").replace(_QMARK, f" {_QMARK} ").split()
+
+
+def _batch_tokens(docs: list[tuple[str | None, str]]) -> list[str]:
+    """Tokens of a batch: per document a document mark, the title's tokens, a title-end mark and
+    the body's tokens (with a line mark per line break); a document mark closes the batch.
+
+    Each document's title and body are joined with the marks (space-separated) and padded and
+    split in one go; padding and splitting commute with joining at whitespace, so the tokens
+    are those of cutting title and body on their own.
+    """
+    cased: list[str] = []
+    extend = cased.extend
+    doc, title_end, line = f"{_DOC} ", f" {_TITLE_END} ", f" {_LINE} "
+    sent_end, qmark = f" {_SENT_END} ", f" {_QMARK} "
+    for title, body in docs:
+        text = doc + _prepared(title or "") + title_end + _prepared(body).replace("\n", line)
+        extend(text.replace(_SENT_END, sent_end).replace(_QMARK, qmark).split())
+    cased.append(_DOC)
+    return cased
 
 
 def _merge_numbers(tokens: list[str]) -> set[str]:
@@ -175,6 +225,41 @@ def _merge_numbers(tokens: list[str]) -> set[str]:
     return out - _TRIVIAL_NUMBERS
 
 
+# Token properties, one bit each in the vocabulary's ``flags`` column: one small gather per batch
+# instead of one per property. A *mark* is a one-character token at or below U+0005 (the
+# control characters above); its kind is its code point.
+_MARK, _END, _QUOTE, _HARD, _DOCMARK, _TITLEMARK = 1, 2, 4, 8, 16, 32
+_CONTENT, _CAP, _DIGIT, _GERMAN, _ABBREV, _MULTI = 64, 128, 256, 512, 1024, 2048
+_MARK_BITS = {0: _MARK, 1: _MARK | _END, 2: _MARK | _QUOTE, 3: _MARK | _HARD,
+              4: _MARK | _HARD | _DOCMARK, 5: _MARK | _HARD | _TITLEMARK}
+_FLAG_OF = {"mark": _MARK, "multi": _MULTI, "content": _CONTENT, "cap": _CAP, "digit": _DIGIT,
+            "german": _GERMAN, "abbrev": _ABBREV}
+
+
+def _token_flags(tok: str, low: str) -> int:
+    multi = len(tok) > 1
+    f = _MULTI if multi else _MARK_BITS.get(ord(tok), 0)
+    if multi and low not in STOPWORDS:
+        f |= _CONTENT
+    if tok[0] != low[0]:
+        f |= _CAP
+    if tok[0].isdigit():
+        f |= _DIGIT
+    if low in _GERMAN_MARKERS:
+        f |= _GERMAN
+    if low in _ABBREVIATIONS:
+        f |= _ABBREV
+    return f
+
+
+class _RowIndex(dict[str, int]):
+    """Token -> table row; an unknown token gives -1, so a batch is looked up in one C-level
+    ``map`` (``dict.get`` with a default is markedly slower per call than ``__getitem__``)."""
+
+    def __missing__(self, key: str) -> int:
+        return -1
+
+
 class _Vocabulary:
     """Per-process table of every distinct token seen, with its properties as numpy columns.
 
@@ -183,60 +268,67 @@ class _Vocabulary:
     plus fancy indexing, instead of lowercasing, hashing and set tests per token. Ids stored
     in the index (stems, names, body hashes) are xxhash values of the token text, so they are
     stable across processes; the table row numbers are not and never leave the process.
+    Columns: ``stem``, ``name``, ``full`` (63-bit ids) and ``flags`` (property bits, see
+    :data:`_FLAG_OF`).
     """
 
-    COLUMNS = ("stem", "name", "full", "lead", "multi", "content", "cap", "digit", "german", "abbrev")
+    COLUMNS = ("stem", "name", "full", "flags")
 
     def __init__(self, limit: int = 2_000_000) -> None:
         self.limit = limit
         self._reset()
 
     def _reset(self) -> None:
-        self.index: dict[str, int] = {}
+        self.index: _RowIndex = _RowIndex()
         self.size = 0
         self.cap_rows = 0
         self.cols: dict[str, np.ndarray] = {}
         self._grow(1 << 16)
 
     def _grow(self, rows: int) -> None:
-        dtypes = {"stem": np.uint64, "name": np.uint64, "full": np.uint64, "lead": np.uint32}
-        new = {c: np.zeros(rows, dtype=dtypes.get(c, np.bool_)) for c in self.COLUMNS}
+        new = {c: np.zeros(rows, dtype=np.uint16 if c == "flags" else np.uint64) for c in self.COLUMNS}
         for c, arr in self.cols.items():
             new[c][: self.size] = arr[: self.size]
         self.cols, self.cap_rows = new, rows
 
     def rows(self, tokens: list[str]) -> np.ndarray:
-        missing = set(tokens).difference(self.index)  # C-level set work, no Python loop per token
-        if missing:
+        """Table rows of ``tokens`` (intp), adding the tokens not seen before.
+
+        One dict lookup per token at C speed; only the few misses are handled in Python.
+        """
+        rows = np.fromiter(map(self.index.__getitem__, tokens), dtype=np.intp, count=len(tokens))
+        miss = np.flatnonzero(rows < 0).tolist()
+        if miss:
+            missing = {tokens[i] for i in miss}
             if self.size + len(missing) > self.limit:
                 self._reset()
-                missing = set(tokens)
+                self._add(set(tokens))
+                return np.fromiter(map(self.index.__getitem__, tokens), dtype=np.intp, count=len(tokens))
             self._add(missing)
-        return np.fromiter(map(self.index.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+            get = self.index.__getitem__
+            rows[miss] = [get(tokens[i]) for i in miss]
+        return rows
 
     def _add(self, tokens: set[str]) -> None:
-        need = self.size + len(tokens)
-        if need > self.cap_rows:
-            self._grow(max(need, 2 * self.cap_rows))
+        toks = list(tokens)
+        lo = self.size
+        hi = lo + len(toks)
+        if hi > self.cap_rows:
+            self._grow(max(hi, 2 * self.cap_rows))
         h = xxhash.xxh64_intdigest
+        lows = [t.lower() for t in toks]
         c = self.cols
-        for tok in tokens:
-            i = self.size
-            low = tok.lower()
-            c["stem"][i] = h(low[:STEM_LEN].encode("utf-8")) >> 1
-            c["name"][i] = h(low[:NAME_LEN].encode("utf-8")) >> 1
-            c["full"][i] = h(low.encode("utf-8")) >> 1
-            c["lead"][i] = ord(tok[0])
-            c["multi"][i] = len(tok) > 1
-            c["content"][i] = len(tok) > 1 and low not in STOPWORDS
-            c["cap"][i] = tok[0] != low[0]
-            c["digit"][i] = tok[0].isdigit()
-            c["german"][i] = low in _GERMAN_MARKERS
-            c["abbrev"][i] = low in _ABBREVIATIONS
-            self.index[tok] = i
-            self.size += 1
+        c["stem"][lo:hi] = [h(low[:STEM_LEN].encode("utf-8")) >> 1 for low in lows]
+        c["name"][lo:hi] = [h(low[:NAME_LEN].encode("utf-8")) >> 1 for low in lows]
+        c["full"][lo:hi] = [h(low.encode("utf-8")) >> 1 for low in lows]
+        c["flags"][lo:hi] = [_token_flags(t, low) for t, low in zip(toks, lows, strict=True)]
+        self.index.update(zip(toks, range(lo, hi), strict=True))
+        self.size = hi
 
     def column(self, name: str, rows: np.ndarray) -> np.ndarray:
+        """Values of a column (or, for a property name of :data:`_FLAG_OF`, a bool array)."""
+        if name in _FLAG_OF:
+            return (self.cols["flags"][rows] & _FLAG_OF[name]) != 0
         return self.cols[name][rows]
 
 
@@ -255,120 +347,121 @@ def stem_ids(text: str) -> np.ndarray:
 def features_batch(docs: list[tuple[str | None, str]]) -> list[TextFeatures]:
     """Text features of many articles at once.
 
-    Python only cuts each text into tokens (C-level ``translate``/``split``, with sentence-end,
-    quotation, line and document marks as tokens of their own) and looks each token up in the
-    process vocabulary (:class:`_Vocabulary`); everything else per token — stems, stopword tests,
-    capitalisation, sentence boundaries (".!?" before a capital, not after a single letter or a
-    common abbreviation; every line break), quotation spans, sentence sketches — is column-wise
-    numpy over the whole batch.
+    Python only cuts the texts into tokens (C-level ``translate``/``split`` over the whole batch,
+    with sentence-end, quotation, line and document marks as tokens of their own) and looks each
+    token up in the process vocabulary (:class:`_Vocabulary`); everything else per token —
+    stems, stopword tests, capitalisation, sentence boundaries (".!?" before a capital, not after
+    a single letter or a common abbreviation; every line break), quotation spans, sentence
+    sketches — is column-wise numpy over the whole batch, and the per-document loop only slices.
     """
-    cased: list[str] = []
-    for title, body in docs:
-        cased.append(_DOC)
-        cased.extend(_cut(_normalise(title or "")))
-        cased.append(_TITLE_END)
-        cased.extend(_cut(_normalise(body).replace("\n", f" {_LINE} ")))
-    cased.append(_DOC)
+    if not docs:
+        return []
+    cased = _batch_tokens(docs)
     n = len(cased)
+    n_docs = len(docs)
     rows = _VOCAB.rows(cased)
-    col = _VOCAB.column
-    stem, name_id, full = col("stem", rows), col("name", rows), col("full", rows)
-    lead, multi, content = col("lead", rows), col("multi", rows), col("content", rows)
-    cap, digit = col("cap", rows), col("digit", rows)
-    is_mark = (lead <= 5) & ~multi
-
+    cols = _VOCAB.cols
+    flags = cols["flags"][rows]
+    is_mark = (flags & _MARK).astype(bool)
     is_word = ~is_mark
+    hard_m = (flags & _HARD).astype(bool)
+    doc_mark = (flags & _DOCMARK).astype(bool)
+    content = (flags & _CONTENT).astype(bool)
+
     words_idx = np.flatnonzero(is_word)
     # For each word, which marks lie between it and the previous word?
-    hard_c = np.cumsum(is_mark & (lead >= 3))  # line break, document start, title end
-    end_c = np.cumsum(is_mark & (lead == 1))  # . ! ?
+    hard_c = np.cumsum(hard_m, dtype=np.int32)  # line break, document start, title end
+    end_c = np.cumsum((flags & _END).astype(bool), dtype=np.int32)  # . ! ?
     prev_w = np.empty_like(words_idx)
     prev_w[0:1] = 0
     prev_w[1:] = words_idx[:-1]
+    f_word, f_prev = flags[words_idx], flags[prev_w]
     hard = hard_c[words_idx] > hard_c[prev_w]
-    soft = ((end_c[words_idx] > end_c[prev_w]) & cap[words_idx] & multi[prev_w]
-            & ~col("abbrev", rows[prev_w]))
+    soft = ((end_c[words_idx] > end_c[prev_w]) & ((f_word & _CAP) != 0)
+            & ((f_prev & (_MULTI | _ABBREV)) == _MULTI))
     starts = np.zeros(n, dtype=bool)
     starts[words_idx] = hard | soft
-    sent_id = np.cumsum(starts)  # sentence number of every token
+    sent_id = np.cumsum(starts, dtype=np.int32)  # sentence number of every token
     # quotation: inside when an odd number of quote marks precede the word within its line
-    q = np.cumsum(is_mark & (lead == 2))
-    line_start_q = np.maximum.accumulate(np.where(is_mark & (lead >= 3), q, 0))
-    inside = ((q - line_start_q) % 2 == 1) & is_word
+    q = np.cumsum((flags & _QUOTE).astype(bool), dtype=np.int32)
+    line_start_q = np.maximum.accumulate(np.where(hard_m, q, 0))
+    inside_w = ((q[words_idx] - line_start_q[words_idx]) & 1).astype(bool)
     # a capitalised word that does not open a sentence is taken for a name
-    namecand = content & cap & ~starts & ~digit
+    namecand = ((flags & (_CONTENT | _CAP | _DIGIT)) == (_CONTENT | _CAP)) & ~starts
 
-    doc_pos = np.flatnonzero(is_mark & (lead == 4))[:-1]
-    title_end = np.flatnonzero(is_mark & (lead == 5))
+    doc_all = np.flatnonzero(doc_mark)
+    doc_pos = doc_all[:-1]
+    title_end = np.flatnonzero(flags & _TITLEMARK)[:n_docs]
     doc_bounds = np.append(doc_pos, n)
 
-    zero = np.zeros(1, dtype=np.int64)
-    n_docs = len(docs)
-    doc_mark = is_mark & (lead == 4)
-    doc_of = np.cumsum(doc_mark) - 1  # document number of every token
-    in_title = (np.cumsum(doc_mark) - np.cumsum(is_mark & (lead == 5))) == 1
-    per_doc_words = np.bincount(doc_of[is_word], minlength=n_docs + 1)
-    per_doc_german = np.bincount(doc_of[col("german", rows)], minlength=n_docs + 1)
+    doc_c = np.cumsum(doc_mark, dtype=np.int32)
+    doc_of = doc_c - 1  # document number of every token
+    in_title = (doc_c - np.cumsum((flags & _TITLEMARK).astype(bool), dtype=np.int32)) == 1
+    per_doc_words = np.bincount(doc_of[words_idx], minlength=n_docs + 1)
+    per_doc_german = np.bincount(doc_of[(flags & _GERMAN).astype(bool)], minlength=n_docs + 1)
     # German capitalises every noun: there a capital says nothing about names.
     names_are_caps = per_doc_german < 0.04 * np.maximum(1, per_doc_words)
-    wording = content & ~digit & ~in_title & ~(namecand & names_are_caps[doc_of])
+    wording = ((flags & (_CONTENT | _DIGIT)) == _CONTENT) & ~in_title & ~(namecand & names_are_caps[doc_of])
 
     # sentences: wording tokens grouped by sentence; keep those with MIN_SENT_STEMS or more
     wk = np.flatnonzero(wording)
     sk = sent_id[wk]
-    vals = stem[wk]
+    vals = cols["stem"][rows[wk]]
     groups = np.flatnonzero(np.diff(sk, prepend=-1)) if len(sk) else np.zeros(0, dtype=np.int64)
     counts = np.diff(np.append(groups, len(sk)))
     kept = counts >= MIN_SENT_STEMS
     sent_keys_all = _sentence_keys(vals, groups, counts)[kept]
     g_start = groups[kept]
-    g_end = (groups + counts)[kept]
     g_doc = doc_of[wk[g_start]] if len(g_start) else np.zeros(0, dtype=np.int64)
     words_sid = sent_id[words_idx]
-    quoted_words = np.bincount(words_sid, weights=inside[words_idx], minlength=int(sent_id[-1]) + 1 if n else 1)
-    all_words = np.bincount(words_sid, minlength=int(sent_id[-1]) + 1 if n else 1)
+    n_sent = int(sent_id[-1]) + 1
+    quoted_words = np.bincount(words_sid, weights=inside_w, minlength=n_sent)
+    all_words = np.bincount(words_sid, minlength=n_sent)
     g_sid = sk[g_start] if len(g_start) else np.zeros(0, dtype=np.int64)
     g_narr = (quoted_words[g_sid] * 2 <= all_words[g_sid]).tolist()
     doc_groups = np.searchsorted(g_doc, np.arange(n_docs + 1)).tolist()
-    g_start_l, g_end_l = g_start.tolist(), g_end.tolist()
+    # the kept sentences' wording stems back to back, and each one's offset in that sequence
+    kept_vals = vals[np.repeat(kept, counts)]
+    kept_off = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(counts[kept])]).tolist()
 
-    c_content = np.concatenate([zero, np.cumsum(content)]).tolist()
-    c_names = np.concatenate([zero, np.cumsum(namecand)]).tolist()
-    stems_f = stem[content]
-    names_f = name_id[namecand]
-    digit_pos = np.flatnonzero(digit & is_word)
-    digit_l = digit_pos.tolist()
-    dp, te, db = doc_pos.tolist(), title_end.tolist(), doc_bounds.tolist()
+    # Per document, title and body are ranges of these batch-wide sequences; find the range
+    # ends with one searchsorted each instead of prefix sums over every token.
+    content_pos = np.flatnonzero(content)
+    stems_f = cols["stem"][rows[content_pos]]
+    name_pos = np.flatnonzero(namecand)
+    names_f = cols["name"][rows[name_pos]]
+    full_w = cols["full"][rows[words_idx]]
+    digit_pos = np.flatnonzero((flags & (_DIGIT | _MARK)) == _DIGIT)
+    digit_toks = [cased[i] for i in digit_pos.tolist()]
+    te_b = np.stack([title_end, doc_bounds[1:]])  # (body start, body end) per document
+    c_t0 = np.searchsorted(content_pos, doc_pos).tolist()
+    c_b0, c_b1 = np.searchsorted(content_pos, te_b).tolist()
+    n_b0, n_b1 = np.searchsorted(name_pos, te_b).tolist()
+    w_b0, w_b1 = np.searchsorted(words_idx, te_b).tolist()
+    d_b0, d_b1 = np.searchsorted(digit_pos, te_b).tolist()
+    names_l = names_f.tolist()
+    body_hash = xxhash.xxh64_intdigest
 
     out: list[TextFeatures] = []
     for d in range(n_docs):
-        t0, b0, b1 = dp[d], te[d], db[d + 1]
-        title_ids = stems_f[c_content[t0]:c_content[b0]]
-        body_stems = stems_f[c_content[b0]:c_content[b1]]
+        ct0, cb0, cb1 = c_t0[d], c_b0[d], c_b1[d]
         g0, g1 = doc_groups[d], doc_groups[d + 1]
         if g1 > g0:
-            lo_v = g_start_l[g0]
-            src = vals[lo_v:g_end_l[g1 - 1]]
-            bounds = [x - lo_v for x in g_start_l[g0:g1]] + [g_end_l[g1 - 1] - lo_v]
-            # groups are contiguous only if no short sentence was dropped in between
-            if any(g_end_l[k] != g_start_l[k + 1] for k in range(g0, g1 - 1)):
-                parts = [vals[g_start_l[k]:g_end_l[k]] for k in range(g0, g1)]
-                src = np.concatenate(parts)
-                bounds = [0]
-                for part in parts:
-                    bounds.append(bounds[-1] + len(part))
+            lo = kept_off[g0]
+            src = kept_vals[lo:kept_off[g1]]
+            bounds = [x - lo for x in kept_off[g0:g1 + 1]]
         else:
             src, bounds = None, [0]
-        lo, hi = bisect_left(digit_l, b0), bisect_left(digit_l, b1)
+        title_ids = stems_f[ct0:cb0]
         out.append(TextFeatures(
             title=frozenset(title_ids.tolist()),
-            stems=np.concatenate([body_stems, title_ids]),
-            stem_count=int(body_stems.size),
+            stems=np.concatenate([stems_f[cb0:cb1], title_ids]),
+            stem_count=cb1 - cb0,
             sent_keys=sent_keys_all[g0:g1],
             narrative=g_narr[g0:g1],
-            numbers=frozenset(_merge_numbers([cased[i] for i in digit_l[lo:hi]])),
-            names=frozenset(names_f[c_names[b0]:c_names[b1]].tolist()),
-            body_hash=xxhash.xxh64_intdigest(full[b0:b1][is_word[b0:b1]].tobytes()) >> 1,
+            numbers=frozenset(_merge_numbers(digit_toks[d_b0[d]:d_b1[d]])),
+            names=frozenset(names_l[n_b0[d]:n_b1[d]]),
+            body_hash=body_hash(full_w[w_b0[d]:w_b1[d]]) >> 1,
             sent_src=src,
             sent_bounds=bounds,
         ))
