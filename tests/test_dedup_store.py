@@ -152,36 +152,3 @@ def test_two_processes_on_one_index_see_each_others_buckets(tmp_path: Path) -> N
         assert _same_cluster(b, copies, originals[100:110])
         assert len(list(a.store.bands.directory.glob("run-*.npy"))) == a.store.conn.execute(
             "SELECT COUNT(*) FROM band_runs").fetchone()[0]
-
-
-def test_index_of_the_table_layout_is_migrated_on_open(tmp_path: Path) -> None:
-    """Indexes written before bucket runs (schema 1: buckets in SQLite tables, zlib bodies) keep
-    working: their buckets move into a run on first open and old bodies still read."""
-    import zlib
-
-    path = tmp_path / "i.sqlite"
-    records = corpus(120)
-    with DedupIndex.open(path) as idx:
-        originals = idx.add(records)
-        conn = idx.store.conn
-        runs = idx.store.bands.runs
-        for view, table in (("doc", "doc_bands"), ("sent", "sent_bands")):
-            conn.execute(f"CREATE TABLE {table} (key INTEGER NOT NULL, doc INTEGER NOT NULL, "
-                         "PRIMARY KEY (key, doc)) WITHOUT ROWID")
-            for run in runs[view]:
-                conn.executemany(f"INSERT OR IGNORE INTO {table} VALUES (?, ?)",
-                                 zip(run.keys.tolist(), run.docs.tolist(), strict=True))
-        for doc, body in conn.execute("SELECT doc, body FROM docs").fetchall():
-            conn.execute("UPDATE docs SET body = ? WHERE doc = ?",
-                         (zlib.compress(idx.store._row((doc,) + (None,) * 9 + (body,) + (0,) * 6, True).body.encode(), 1), doc))
-        conn.execute("DELETE FROM band_runs")
-        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
-    for f in (tmp_path / "i.sqlite-runs").iterdir():
-        f.unlink()
-    with DedupIndex.open(path) as idx:
-        conn = idx.store.conn
-        assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
-        assert not conn.execute("SELECT name FROM sqlite_master WHERE name LIKE '%_bands'").fetchall()
-        idx._features.clear()  # verification must rebuild features from the zlib bodies
-        copies = idx.add(_copies_of(records[:10]))
-        assert _same_cluster(idx, copies, originals[:10])

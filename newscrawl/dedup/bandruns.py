@@ -281,12 +281,3 @@ class BandRuns:
         for path in self.directory.iterdir():
             if path.name.startswith("run-") and path.name not in listed:
                 path.unlink(missing_ok=True)
-
-    def import_table(self, view: str, table: str) -> None:
-        """Move the buckets of an index built before runs existed (schema 1) into one run."""
-        rows = np.array(self.conn.execute(f"SELECT key, doc FROM {table} ORDER BY key").fetchall(),
-                        dtype=np.int64).reshape(-1, 2)
-        if len(rows):
-            keys, docs = _sort(rows[:, 0].copy(), rows[:, 1].copy())
-            self.runs.setdefault(view, []).append(self._write(view, keys, docs))
-        self.conn.execute(f"DROP TABLE {table}")

@@ -33,7 +33,7 @@ DOC_BANDS = 14
 DOC_ROWS = 5
 SENT_BANDS = 1
 SENT_ROWS = 2
-MIN_ENTITIES = 3
+MIN_ENTITIES = 6
 SENT_MIN_SHARED = 2
 SENT_MIN_SHARED_SHORT = 1
 SHORT_TEXT_SENTENCES = 5
@@ -114,4 +114,4 @@ def sentence_keys_flat(vals: np.ndarray, group_starts: np.ndarray) -> np.ndarray
 
 def params_fingerprint() -> str:
     """Identifies the sketch parameters: an index built with others cannot be queried with these."""
-    return f"ent{DOC_BANDS}x{DOC_ROWS}-sent{SENT_BANDS}x{SENT_ROWS}-stem5-v2"
+    return f"ent{DOC_BANDS}x{DOC_ROWS}-sent{SENT_BANDS}x{SENT_ROWS}-stem5-ent6-v3"

@@ -24,7 +24,6 @@ are on disk before the transaction that lists them commits).
 from __future__ import annotations
 
 import sqlite3
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -40,9 +39,8 @@ from newscrawl.errors import StateError, StateLockedError
 
 __all__ = ["HOT_BUCKET", "SCHEMA_VERSION", "Assignment", "DocRow", "IndexStore", "SQLiteStore", "pack_body", "pack_text", "unpack_text"]
 
-_LZ4_MAGIC = b"\x04\x22\x4d\x18"
 SCHEMA_VERSION = "1"  # of the Redis layout (redis_index.py)
-SQLITE_SCHEMA = "2"  # 2: buckets in run files (1: in doc_bands/sent_bands tables, migrated on open)
+SQLITE_SCHEMA = "2"  # 2: buckets in run files, LZ4 bodies (1: bucket tables, zlib)
 
 
 @dataclass(slots=True)
@@ -134,8 +132,6 @@ CREATE INDEX IF NOT EXISTS docs_alias ON docs(alias_of) WHERE alias_of IS NOT NU
 CREATE TABLE IF NOT EXISTS edges (a INTEGER NOT NULL, b INTEGER NOT NULL, score REAL NOT NULL, level TEXT NOT NULL,
                                   PRIMARY KEY (a, b)) WITHOUT ROWID;
 """ + RUNS_SCHEMA
-
-_OLD_BAND_TABLES = {"doc": "doc_bands", "sent": "sent_bands"}  # schema 1
 _DOC_COLS = ("doc, record_id, url, url_key, site, published, sort_ts, length, body_hash, title, {body}, "
              "n_sent, alias_of, canonical, score, level, story")
 
@@ -147,10 +143,7 @@ def pack_text(text: str) -> bytes:
 
 
 def unpack_text(data: bytes) -> str:
-    """A stored body: LZ4 frame, or zlib as indexes built before 0.4 stored them."""
-    if data[:4] == _LZ4_MAGIC:
-        return lz4.frame.decompress(data).decode("utf-8")
-    return zlib.decompress(data).decode("utf-8")
+    return lz4.frame.decompress(data).decode("utf-8")
 
 
 def pack_body(row: DocRow) -> bytes:
@@ -223,11 +216,6 @@ class SQLiteStore:
                 self.conn.executemany("INSERT INTO meta VALUES (?, ?)",
                                       [("schema", SQLITE_SCHEMA), ("params", params)])
                 return
-            if rows.get("schema") == "1" and rows.get("params") == params:
-                for view, table in _OLD_BAND_TABLES.items():
-                    self.bands.import_table(view, table)
-                self.conn.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (SQLITE_SCHEMA,))
-                rows["schema"] = SQLITE_SCHEMA
         if rows.get("schema") != SQLITE_SCHEMA or rows.get("params") != params:
             raise StateError(
                 f"dedup index {self.path} was built with schema {rows.get('schema')} / sketch "

@@ -491,7 +491,8 @@ def cheap_corpus(n: int, seed: int = 0, copy_rate: float = 0.2) -> Iterator[tupl
                 pos += k
                 if rnd.random() < 0.5:  # a name or a figure now and then, as news has
                     mixed.insert(rnd.randrange(1, len(mixed)), rnd.choice(names))
-                sents.append(" ".join(mixed).capitalize() + ".")
+                sentence = " ".join(mixed)  # (not str.capitalize: it would lowercase the names)
+                sents.append(sentence[0].upper() + sentence[1:] + ".")
             pars.append(" ".join(sents))
         title = " ".join(rnd.choices(vocab, k=6)).capitalize()
         rec = _record(f"https://outlet{i % 50}.example/a/{i}", f"outlet{i % 50}.example", title,
