@@ -362,46 +362,53 @@ def features_batch(docs: list[tuple[str | None, str]]) -> list[TextFeatures]:
     rows = _VOCAB.rows(cased)
     cols = _VOCAB.cols
     flags = cols["flags"][rows]
-    is_mark = (flags & _MARK).astype(bool)
+    is_mark = (flags & _MARK) != 0
     is_word = ~is_mark
-    hard_m = (flags & _HARD).astype(bool)
-    doc_mark = (flags & _DOCMARK).astype(bool)
-    content = (flags & _CONTENT).astype(bool)
+    hard_m = (flags & _HARD) != 0
+    doc_mark = (flags & _DOCMARK) != 0
+    title_mark = (flags & _TITLEMARK) != 0
+    content = (flags & _CONTENT) != 0
 
     words_idx = np.flatnonzero(is_word)
-    # For each word, which marks lie between it and the previous word?
+    n_words = len(words_idx)
+    f_word = flags[words_idx]
+    # For each word, which marks lie between it and the previous word? (The first word is
+    # compared with the batch's first token.)
     hard_c = np.cumsum(hard_m, dtype=np.int32)  # line break, document start, title end
-    end_c = np.cumsum((flags & _END).astype(bool), dtype=np.int32)  # . ! ?
-    prev_w = np.empty_like(words_idx)
-    prev_w[0:1] = 0
-    prev_w[1:] = words_idx[:-1]
-    f_word, f_prev = flags[words_idx], flags[prev_w]
-    hard = hard_c[words_idx] > hard_c[prev_w]
-    soft = ((end_c[words_idx] > end_c[prev_w]) & ((f_word & _CAP) != 0)
-            & ((f_prev & (_MULTI | _ABBREV)) == _MULTI))
+    end_c = np.cumsum((flags & _END) != 0, dtype=np.int32)  # . ! ?
+    hard_w, end_w = hard_c[words_idx], end_c[words_idx]
+    hard_p = np.concatenate([hard_c[:1], hard_w[:-1]])[:n_words]
+    end_p = np.concatenate([end_c[:1], end_w[:-1]])[:n_words]
+    f_prev = np.concatenate([flags[:1], f_word[:-1]])[:n_words]
+    opens = (hard_w > hard_p) | ((end_w > end_p) & ((f_word & _CAP) != 0)
+                                 & ((f_prev & (_MULTI | _ABBREV)) == _MULTI))
     starts = np.zeros(n, dtype=bool)
-    starts[words_idx] = hard | soft
+    starts[words_idx] = opens
     sent_id = np.cumsum(starts, dtype=np.int32)  # sentence number of every token
     # quotation: inside when an odd number of quote marks precede the word within its line
-    q = np.cumsum((flags & _QUOTE).astype(bool), dtype=np.int32)
-    line_start_q = np.maximum.accumulate(np.where(hard_m, q, 0))
-    inside_w = ((q[words_idx] - line_start_q[words_idx]) & 1).astype(bool)
+    q = np.cumsum((flags & _QUOTE) != 0, dtype=np.int32)
+    line_start_q = np.maximum.accumulate(q * hard_m)
+    inside_w = ((q[words_idx] - line_start_q[words_idx]) & 1).astype(np.int32)
     # a capitalised word that does not open a sentence is taken for a name
     namecand = ((flags & (_CONTENT | _CAP | _DIGIT)) == (_CONTENT | _CAP)) & ~starts
 
-    doc_all = np.flatnonzero(doc_mark)
-    doc_pos = doc_all[:-1]
-    title_end = np.flatnonzero(flags & _TITLEMARK)[:n_docs]
+    doc_all = np.flatnonzero(doc_mark)  # document marks; token i is in document
+    doc_pos = doc_all[:-1]              # searchsorted(doc_all, i, "right") - 1
+    if len(doc_all) != n_docs + 1:  # a text held a U+0004 token (earlier versions failed too)
+        raise ValueError("a text contains a standalone U+0004 control character, "
+                         "which features_batch uses as its document mark")
+    title_end = np.flatnonzero(title_mark)[:n_docs]
     doc_bounds = np.append(doc_pos, n)
 
-    doc_c = np.cumsum(doc_mark, dtype=np.int32)
-    doc_of = doc_c - 1  # document number of every token
-    in_title = (doc_c - np.cumsum((flags & _TITLEMARK).astype(bool), dtype=np.int32)) == 1
-    per_doc_words = np.bincount(doc_of[words_idx], minlength=n_docs + 1)
-    per_doc_german = np.bincount(doc_of[(flags & _GERMAN).astype(bool)], minlength=n_docs + 1)
+    in_title = np.cumsum(doc_mark.view(np.int8) - title_mark.view(np.int8), dtype=np.int32) == 1
+    per_doc_words = np.diff(np.searchsorted(words_idx, doc_all), append=n_words)
+    german_pos = np.flatnonzero(flags & _GERMAN)
+    per_doc_german = np.diff(np.searchsorted(german_pos, doc_all), append=len(german_pos))
     # German capitalises every noun: there a capital says nothing about names.
     names_are_caps = per_doc_german < 0.04 * np.maximum(1, per_doc_words)
-    wording = ((flags & (_CONTENT | _DIGIT)) == _CONTENT) & ~in_title & ~(namecand & names_are_caps[doc_of])
+    name_pos = np.flatnonzero(namecand)
+    wording = ((flags & (_CONTENT | _DIGIT)) == _CONTENT) & ~in_title
+    wording[name_pos[names_are_caps[np.searchsorted(doc_all, name_pos, "right") - 1]]] = False
 
     # sentences: wording tokens grouped by sentence; keep those with MIN_SENT_STEMS or more
     wk = np.flatnonzero(wording)
@@ -412,13 +419,13 @@ def features_batch(docs: list[tuple[str | None, str]]) -> list[TextFeatures]:
     kept = counts >= MIN_SENT_STEMS
     sent_keys_all = _sentence_keys(vals, groups, counts)[kept]
     g_start = groups[kept]
-    g_doc = doc_of[wk[g_start]] if len(g_start) else np.zeros(0, dtype=np.int64)
-    words_sid = sent_id[words_idx]
-    n_sent = int(sent_id[-1]) + 1
-    quoted_words = np.bincount(words_sid, weights=inside_w, minlength=n_sent)
-    all_words = np.bincount(words_sid, minlength=n_sent)
-    g_sid = sk[g_start] if len(g_start) else np.zeros(0, dtype=np.int64)
-    g_narr = (quoted_words[g_sid] * 2 <= all_words[g_sid]).tolist()
+    g_doc = np.searchsorted(doc_all, wk[g_start], "right") - 1
+    # a sentence's words are contiguous: its quoted share from prefix sums at its ends
+    g_sid = sk[g_start]
+    sent_w = np.concatenate([[0], np.flatnonzero(opens), [n_words]])
+    quoted_c = np.concatenate([[0], np.cumsum(inside_w)])
+    w_lo, w_hi = sent_w[g_sid], sent_w[g_sid + 1]
+    g_narr = ((quoted_c[w_hi] - quoted_c[w_lo]) * 2 <= w_hi - w_lo).tolist()
     doc_groups = np.searchsorted(g_doc, np.arange(n_docs + 1)).tolist()
     # the kept sentences' wording stems back to back, and each one's offset in that sequence
     kept_vals = vals[np.repeat(kept, counts)]
@@ -428,24 +435,20 @@ def features_batch(docs: list[tuple[str | None, str]]) -> list[TextFeatures]:
     # ends with one searchsorted each instead of prefix sums over every token.
     content_pos = np.flatnonzero(content)
     stems_f = cols["stem"][rows[content_pos]]
-    name_pos = np.flatnonzero(namecand)
-    names_f = cols["name"][rows[name_pos]]
-    full_w = cols["full"][rows[words_idx]]
+    names_l = cols["name"][rows[name_pos]].tolist()
+    full_b = memoryview(cols["full"][rows[words_idx]].tobytes())
     digit_pos = np.flatnonzero((flags & (_DIGIT | _MARK)) == _DIGIT)
     digit_toks = [cased[i] for i in digit_pos.tolist()]
-    te_b = np.stack([title_end, doc_bounds[1:]])  # (body start, body end) per document
-    c_t0 = np.searchsorted(content_pos, doc_pos).tolist()
+    te_b = np.stack([title_end, doc_bounds[1:n_docs + 1]])  # (body start, body end) per document
+    c_t0 = np.searchsorted(content_pos, doc_pos[:n_docs]).tolist()
     c_b0, c_b1 = np.searchsorted(content_pos, te_b).tolist()
     n_b0, n_b1 = np.searchsorted(name_pos, te_b).tolist()
-    w_b0, w_b1 = np.searchsorted(words_idx, te_b).tolist()
+    w_b0, w_b1 = (np.searchsorted(words_idx, te_b) * 8).tolist()  # byte offsets in full_b
     d_b0, d_b1 = np.searchsorted(digit_pos, te_b).tolist()
-    names_l = names_f.tolist()
     body_hash = xxhash.xxh64_intdigest
 
     out: list[TextFeatures] = []
-    for d in range(n_docs):
-        ct0, cb0, cb1 = c_t0[d], c_b0[d], c_b1[d]
-        g0, g1 = doc_groups[d], doc_groups[d + 1]
+    for d, (ct0, cb0, cb1, g0, g1) in enumerate(zip(c_t0, c_b0, c_b1, doc_groups[:-1], doc_groups[1:], strict=True)):
         if g1 > g0:
             lo = kept_off[g0]
             src = kept_vals[lo:kept_off[g1]]
@@ -461,7 +464,7 @@ def features_batch(docs: list[tuple[str | None, str]]) -> list[TextFeatures]:
             narrative=g_narr[g0:g1],
             numbers=frozenset(_merge_numbers(digit_toks[d_b0[d]:d_b1[d]])),
             names=frozenset(names_l[n_b0[d]:n_b1[d]]),
-            body_hash=body_hash(full_w[w_b0[d]:w_b1[d]]) >> 1,
+            body_hash=body_hash(full_b[w_b0[d]:w_b1[d]]) >> 1,
             sent_src=src,
             sent_bounds=bounds,
         ))
