@@ -186,3 +186,23 @@ def test_readable_behaviour() -> None:
     assert text._VOCAB.column("name", text._VOCAB.rows(["Smith"]))[0] in launch.names
     assert len(launch.sent_keys) == len(launch.narrative) == len(launch.sent_bounds or []) - 1
     assert launch.narrative.count(False) >= 1  # the quoted sentence
+
+
+@pytest.mark.parametrize("sample", [
+    "ASCII only: \"quoted\", 55,000... done!",
+    "Cyrillic «кавычки» и тире — 1 500 руб… конец?",
+    "Mixed ’curly’ “quotes” ‘single’ – dashes — ellipsis… €5 £4 ¥3 © ® ™ ′ ″ · • ‚ ‛",
+    "Beyond the table: 漢字 🎉 \U0001F600 ﬁ \u00a0\u2028\u3000 end.",
+])
+def test_translation_of_non_ascii_text_equals_str_translate(sample: str) -> None:
+    """The numpy code-point table is the same mapping as ``str.translate`` with the table."""
+    assert text._translate(sample) == sample.translate(text._TRANSLATE)
+    assert text._cut(sample) == (sample.translate(text._TRANSLATE).replace("\x01", " \x01 ")
+                                 .replace("\x02", " \x02 ").split())
+
+
+def test_stray_document_mark_in_text_is_a_clear_error() -> None:
+    """U+0004 is the batch's document mark; a text holding one cannot be placed (it used to
+    fail with an IndexError deep in the numpy code)."""
+    with pytest.raises(ValueError, match="U\\+0004"):
+        features_batch([("title", "a body \x04 with a control character"), ("t", "b")])

@@ -8,10 +8,13 @@ cut to their first :data:`STEM_LEN` characters — a crude lemmatiser that makes
 or a machine translation back into English mostly changes.
 
 Speed matters (the index must beat a plain MinHash baseline several times over while doing much
-more), so tokens are hashed with numpy, not one Python call per token: each sentence's words are
-found with one regex call, the words of a whole article go into one fixed-width unicode array,
-and stems, stopword tests, capitalisation and ids are computed column-wise on its code points.
-Ids are 63-bit, stable across processes and machines (they are stored in the index).
+more, and featurisation bounds its throughput), so there is no Python call per token: texts are
+cut with C-level string methods (a numpy code-point table stands in for ``str.translate`` on
+non-ASCII text, where that method is slow), every token is looked up in a per-process vocabulary
+that holds its ids and properties as numpy columns, and everything else is column-wise numpy
+over a whole batch. Ids are 63-bit, stable across processes and machines (they are stored in
+the index), so any change here must leave them bit-identical
+(``tests/test_dedup_text_speed_equiv.py`` pins them down).
 """
 
 from __future__ import annotations
@@ -181,9 +184,7 @@ def _prepared(text: str) -> str:
     ASCII text is already NFKC, and the apostrophes :func:`_normalise` straightens are
     translated to spaces anyway, so this equals ``_normalise(text).translate(_TRANSLATE)``.
     """
-    if text.isascii():
-        return text.translate(_TRANSLATE)
-    return _translate(unicodedata.normalize("NFKC", text))
+    return _translate(text if text.isascii() else unicodedata.normalize("NFKC", text))
 
 
 def _cut(text: str) -> list[str]:
