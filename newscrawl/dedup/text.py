@@ -238,6 +238,7 @@ _FLAG_OF = {"mark": _MARK, "multi": _MULTI, "content": _CONTENT, "cap": _CAP, "d
 
 
 def _token_flags(tok: str, low: str) -> int:
+    """Property bits of a new vocabulary token (``low`` is ``tok.lower()``)."""
     multi = len(tok) > 1
     f = _MULTI if multi else _MARK_BITS.get(ord(tok), 0)
     if multi and low not in STOPWORDS:
