@@ -5,10 +5,12 @@ from __future__ import annotations
 import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from newscrawl.dedup import synth, verify
+from newscrawl.dedup import sketch, synth, verify
 from newscrawl.dedup.index import DedupIndex, prepare
+from newscrawl.dedup.store import unpack_text
 from newscrawl.dedup.text import features_batch
 from newscrawl.dedup.urls import normalise_url
 
@@ -294,3 +296,32 @@ def test_stream_with_featurising_worker_equals_one_process(tmp_path: Path) -> No
             assert idx.store.get_docs(docs[:1], with_text=True)[docs[0]].body == records[0]["body"]
     assert places[0] == places[1]
     assert len({canon for canon, *_ in places[0][1].values()}) < len(records) / 2  # real clusters
+
+
+def test_feature_batch_round_trip_keeps_every_field() -> None:
+    """Features cross from the featurising worker packed column-wise; unpacked, every field must
+    equal what was computed (short, empty and multilingual texts included)."""
+    from newscrawl.dedup.featurebatch import FeatureBatch
+    from newscrawl.dedup.index import Prepared, featurise
+
+    texts = [(r.get("title"), r["body"]) for r in _small_set()[:12]]
+    texts += [(None, ""), ("Только заголовок", "Коротко."), ("Mr. Smith paid 55,000 euros", "“Quoted,” he said.\nNo.")]
+    items = [Prepared(f"id{i}", f"https://a.example/{i}", i, "a.example", None, None, t, b)
+             for i, (t, b) in enumerate(texts)]
+    packed = featurise(items)
+    assert isinstance(packed, FeatureBatch)
+    got = packed.unpack()
+    want = features_batch(texts)
+    assert len(got) == len(want)
+    for (g, body), w, (_, text) in zip(got, want, texts, strict=True):
+        for field in ("title", "stem_count", "narrative", "numbers", "names", "body_hash", "sent_bounds"):
+            assert getattr(g, field) == getattr(w, field), field
+        for field in ("stems", "sent_keys"):
+            assert np.array_equal(getattr(g, field), getattr(w, field)), field
+            assert getattr(g, field).dtype == getattr(w, field).dtype, field
+        assert (g.sent_src is None) == (w.sent_src is None)
+        if w.sent_src is not None:
+            assert np.array_equal(g.sent_src, w.sent_src)
+        assert g.sent_keys.shape == w.sent_keys.shape
+        assert g.doc_keys is not None and len(g.doc_keys) == sketch.DOC_BANDS
+        assert unpack_text(body) == text

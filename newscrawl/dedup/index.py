@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from newscrawl.dedup import sketch, verify
+from newscrawl.dedup.featurebatch import FeatureBatch
 from newscrawl.dedup.store import Assignment, DocRow, IndexStore, SQLiteStore, pack_text
 from newscrawl.dedup.text import TextFeatures, features_batch
 from newscrawl.dedup.urls import url_key
@@ -66,7 +67,7 @@ class Prepared:
     packed_body: bytes | None = None
 
 
-def featurise(items: list[Prepared]) -> list[tuple[TextFeatures, bytes]]:
+def featurise(items: list[Prepared]) -> FeatureBatch:
     """The per-record work that needs no index: text features and the stored (compressed) body.
 
     Pure, so :meth:`DedupIndex.add_stream` runs it in a worker process for the next batch
@@ -79,7 +80,7 @@ def featurise(items: list[Prepared]) -> list[tuple[TextFeatures, bytes]]:
     keys = sketch.doc_keys([_entity_view(f) for f in feats])
     for f, k in zip(feats, keys, strict=True):
         f.doc_keys = k
-    return [(f, pack_text(p.body)) for f, p in zip(feats, items, strict=True)]
+    return FeatureBatch.pack(feats, [pack_text(p.body) for p in items])
 
 
 def _timestamp(published: str | None) -> float | None:
@@ -234,7 +235,7 @@ class DedupIndex:
         from concurrent.futures.process import BrokenProcessPool
 
         try:
-            done = [x for f in futures for x in f.result()]
+            done = [x for f in futures for x in f.result().unpack()]
         except BrokenProcessPool as exc:  # killed (OOM?): nothing of this batch is stored yet
             raise NewscrawlError(f"a dedup featurising worker died ({exc}); the index holds every "
                                  "batch before this one — rerun, or use --workers 0") from exc

@@ -176,6 +176,8 @@ class SQLiteStore:
             raise StateError(f"dedup index {self.path} is not a usable SQLite database: {exc}") from exc
         self._depth = 0
         self.bands = BandRuns(self.conn, self.path.with_name(self.path.name + "-runs"))
+        self._n_sent = np.zeros(0, dtype=np.int32)  # doc -> sentence count, -1 unknown
+        self._n_sent_new: dict[int, int] = {}  # of docs added in the open transaction
 
     # -- transactions -------------------------------------------------------------------------
     @contextmanager
@@ -205,7 +207,9 @@ class SQLiteStore:
             raise
         else:
             self.bands.after_commit()
+            self._cache_n_sent(list(self._n_sent_new.items()))
         finally:
+            self._n_sent_new = {}
             self._depth = 0
 
     def check_params(self, params: str) -> None:
@@ -268,14 +272,40 @@ class SQLiteStore:
         return {r.doc: r for r in self._select("doc IN ({marks})", sorted(set(docs)), with_text)}
 
     def sentence_counts(self, docs: Iterable[int]) -> dict[int, int]:
-        """``n_sent`` of each doc, without building rows (asked for thousands of docs per batch)."""
-        out: dict[int, int] = {}
-        for chunk in _chunks(sorted(set(docs))):
+        """``n_sent`` of each doc (asked for thousands of docs per batch). A doc's count never
+        changes, so counts are kept in memory once read or committed: a bulk run never asks
+        SQLite, a run against last month's index asks once per old doc."""
+        wanted = np.fromiter(set(docs), dtype=np.int64)
+        known = np.full(len(wanted), -1, dtype=np.int64)
+        inside = wanted < len(self._n_sent)
+        known[inside] = self._n_sent[wanted[inside]]
+        out = dict(zip(wanted[known >= 0].tolist(), known[known >= 0].tolist(), strict=True))
+        missing = []
+        for d in wanted[known < 0].tolist():
+            if d in self._n_sent_new:
+                out[d] = self._n_sent_new[d]
+            else:
+                missing.append(d)
+        for chunk in _chunks(sorted(missing)):
             marks = ",".join("?" * len(chunk))
-            out.update(self.conn.execute(f"SELECT doc, n_sent FROM docs WHERE doc IN ({marks})", list(chunk)))
+            found = self.conn.execute(f"SELECT doc, n_sent FROM docs WHERE doc IN ({marks})", list(chunk)).fetchall()
+            out.update(found)
+            self._cache_n_sent(found)
         return out
 
+    def _cache_n_sent(self, pairs: Sequence[tuple[int, int]]) -> None:
+        if not pairs:
+            return
+        arr = np.array(pairs, dtype=np.int64)
+        top = int(arr[:, 0].max())
+        if top >= len(self._n_sent):
+            grown = np.full(max(top + 1, 2 * len(self._n_sent), 1024), -1, dtype=np.int32)
+            grown[:len(self._n_sent)] = self._n_sent
+            self._n_sent = grown
+        self._n_sent[arr[:, 0]] = arr[:, 1]
+
     def add_docs(self, rows: Sequence[DocRow]) -> None:
+        self._n_sent_new.update((r.doc, r.n_sent) for r in rows)  # cached once committed
         self.conn.executemany(
             "INSERT INTO docs VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
             [(r.doc, r.record_id, r.url, r.url_key, r.site, r.published, r.sort_ts, r.length, r.body_hash,
