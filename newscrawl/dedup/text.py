@@ -151,7 +151,9 @@ _SENT_END, _QMARK, _LINE, _DOC, _TITLE_END = "\x01", "\x02", "\x03", "\x04", "\x
 _PUNCT = "!#$%&'()*+,-./:;<=>?@[\\]^_`{|}~–—…·•€£¥©®™‘’‚‛′″"
 # One-character mappings keep str.translate on its fast path; the markers are then padded with
 # spaces by str.replace so that split() makes them tokens of their own.
-_TRANSLATE = str.maketrans({**{c: " " for c in _PUNCT},
+# (control characters U+0000-U+0005 in a text become spaces: the marks must be the only ones)
+_TRANSLATE = str.maketrans({**{chr(c): " " for c in range(6)},
+                            **{c: " " for c in _PUNCT},
                             **{c: _SENT_END for c in ".!?…"},
                             **{c: _QMARK for c in "\"“”«»„"}})
 _ABBREVIATIONS = frozenset(["mr", "mrs", "ms", "dr", "st", "jr", "sr", "no", "vs", "inc", "co", "corp", "ltd", "gen", "gov", "sen", "rep", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec"])
@@ -400,9 +402,6 @@ def features_batch(docs: list[tuple[str | None, str]]) -> list[TextFeatures]:
 
     doc_all = np.flatnonzero(doc_mark)  # document marks; token i is in document
     doc_pos = doc_all[:-1]              # searchsorted(doc_all, i, "right") - 1
-    if len(doc_all) != n_docs + 1:  # a text held a U+0004 token (earlier versions failed too)
-        raise ValueError("a text contains a standalone U+0004 control character, "
-                         "which features_batch uses as its document mark")
     title_end = np.flatnonzero(title_mark)[:n_docs]
     doc_bounds = np.append(doc_pos, n)
 
