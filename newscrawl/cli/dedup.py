@@ -50,16 +50,17 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="write copies too, marked dedup.role=copy")
     p.add_argument("--workers", default="auto", metavar="N",
                    help="processes that compute text features ahead of the index (default auto: "
-                        "one per core when there are 2+ cores, else 0 = all in one process)")
+                        "one per core beyond the first, at most 2; 0 = all in one process)")
     p.set_defaults(func=run, mode="drop")
 
 
 def _workers(value: str) -> int:
-    """``auto``: one featurising process per core beside the main one, which then needs about
-    half a core (it stores, looks up and verifies); none on a single core."""
+    """``auto``: featurising processes on the cores the index process leaves free, at most 2
+    (the index process is the serial part; beyond two workers they would only wait for it); none
+    on a single core. On 2 cores one worker beats two: three busy processes starve the index."""
     if value == "auto":
         cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-        return cores if cores > 1 else 0
+        return min(cores - 1, 2)
     try:
         n = int(value)
     except ValueError:

@@ -23,9 +23,11 @@ stands for the page is the first one seen.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import itertools
 import logging
+import os
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -49,6 +51,7 @@ log = logging.getLogger(__name__)
 
 BODY_KEYS = ("body", "text", "content", "articleBody")
 MAX_COMPONENT = 5000  # a component this large means something upstream went wrong; cap the work
+AHEAD = 2  # batches featurised ahead of the one the index works on (add_stream)
 
 
 @dataclass(slots=True)
@@ -81,6 +84,13 @@ def featurise(items: list[Prepared]) -> FeatureBatch:
     for f, k in zip(feats, keys, strict=True):
         f.doc_keys = k
     return FeatureBatch.pack(feats, [pack_text(p.body) for p in items])
+
+
+def _lower_priority() -> None:
+    """Featurising workers yield the CPU to the index process: it is the serial part of a bulk
+    run (every batch waits for it), the workers only have to keep ahead of it."""
+    with contextlib.suppress(AttributeError, OSError):  # no nice() here, or not allowed: run as is
+        os.nice(10)
 
 
 def _timestamp(published: str | None) -> float | None:
@@ -212,7 +222,7 @@ class DedupIndex:
         import multiprocessing as mp
 
         ctx = mp.get_context("forkserver" if "forkserver" in mp.get_all_start_methods() else "spawn")
-        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_lower_priority) as pool:
             pending: deque[tuple[list[Prepared], list[cf.Future]]] = deque()
 
             def submit(items: list[Prepared]) -> None:
@@ -222,7 +232,7 @@ class DedupIndex:
 
             for items in it:
                 submit(items)
-                if len(pending) > 1:
+                if len(pending) > AHEAD:
                     yield self._add_featurised(*pending.popleft())
             while pending:
                 yield self._add_featurised(*pending.popleft())

@@ -224,7 +224,7 @@ class SQLiteStore:
             raise StateError(
                 f"dedup index {self.path} was built with schema {rows.get('schema')} / sketch "
                 f"{rows.get('params')}, this version uses {SQLITE_SCHEMA} / {params}; "
-                "rebuild it (delete the file and re-run over your records)")
+                "rebuild it (delete the file and its -runs directory, then re-run over your records)")
 
     # -- docs -----------------------------------------------------------------------------------
     def next_doc_ids(self, n: int) -> list[int]:
