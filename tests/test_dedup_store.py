@@ -152,3 +152,35 @@ def test_two_processes_on_one_index_see_each_others_buckets(tmp_path: Path) -> N
         assert _same_cluster(b, copies, originals[100:110])
         assert len(list(a.store.bands.directory.glob("run-*.npy"))) == a.store.conn.execute(
             "SELECT COUNT(*) FROM band_runs").fetchone()[0]
+
+
+def test_bucket_of_a_stock_key_is_retired_and_merged_away(tmp_path: Path) -> None:
+    """A key in HOT_BUCKET docs (a stock line) stops matching; merging runs that hold nothing
+    else leaves no empty run behind, and other keys keep matching across merges and reopening."""
+    import numpy as np
+
+    from newscrawl.dedup.bandruns import HOT_BUCKET
+
+    stock, own = 7, 1000
+    path = tmp_path / "i.sqlite"
+    store = SQLiteStore(path)
+    doc = 0
+    for _ in range(HOT_BUCKET // 10 + 12):  # batches of 10 docs, each with the stock key
+        with store.transaction():
+            docs = np.arange(doc, doc + 10)
+            store.add_band_keys("sent", np.full(10, stock), docs)
+            owners, found, _ = store.band_matches("sent", np.array([stock]), np.array([0]))
+            doc += 10
+        if doc < HOT_BUCKET:
+            assert set(found.tolist()) == set(range(doc))  # every earlier doc shares the key
+    assert not len(found)  # retired
+    assert all(run.entries for run in store.bands.runs["sent"])  # no empty run listed
+    assert store.conn.execute("SELECT key FROM hot_keys").fetchall() == [(stock,)]
+    with store.transaction():
+        store.add_band_keys("sent", np.array([own]), np.array([doc]))
+    store.close()
+    store = SQLiteStore(path)
+    with store.transaction():
+        owners, found, shared = store.band_matches("sent", np.array([own, stock]), np.array([3, 4]))
+    assert (owners.tolist(), found.tolist(), shared.tolist()) == ([3], [doc], [1])
+    store.close()

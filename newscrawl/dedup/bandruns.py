@@ -22,6 +22,7 @@ lookups from then on and dropped from the runs when they are next merged.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
 from dataclasses import dataclass, field
@@ -137,20 +138,23 @@ class BandRuns:
             while len(runs) > 1 and runs[-2].entries < MERGE_FACTOR * runs[-1].entries:
                 newer, older = runs.pop(), runs.pop()
                 keys, docs = _merge(older, newer, self.hot)
-                runs.append(self._write(view, keys, docs))
+                if len(keys):  # (all of it can be retired hot keys)
+                    runs.append(self._write(view, keys, docs))
                 self.conn.execute("DELETE FROM band_runs WHERE id IN (?, ?)", (older.id, newer.id))
                 self._retired += [self._path(older.id), self._path(newer.id)]
 
     def after_commit(self) -> None:
-        for path in self._retired:
-            path.unlink(missing_ok=True)
+        for path in self._retired:  # (where a mapped file cannot be removed, the next sweep does)
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
         self._known = tuple((r.id, view, r.entries) for view, runs in self.runs.items() for r in runs)
         self._known = tuple(sorted(self._known))
         self._reset()
 
     def after_rollback(self) -> None:
         for path in self._written:
-            path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                path.unlink(missing_ok=True)
         self._known = ()  # re-read the list at the next transaction
         self.runs = {}
         self._reset()
@@ -280,4 +284,5 @@ class BandRuns:
         listed = {self._path(r.id).name for runs in self.runs.values() for r in runs}
         for path in self.directory.iterdir():
             if path.name.startswith("run-") and path.name not in listed:
-                path.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    path.unlink(missing_ok=True)
