@@ -26,7 +26,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from newscrawl.spiders.robots import ConcurrentRobotsTxtMiddleware, robots_txt_url
-from redis.exceptions import RedisError
 from scrapy import Request
 from scrapy.crawler import Crawler
 from scrapy.http import Response
@@ -35,6 +34,12 @@ from twisted.internet import task
 from twisted.internet.defer import Deferred
 
 from newscrawl.errors import StateError
+
+try:
+    from redis.exceptions import RedisError
+except ImportError:  # Scrapy's spider loader imports every module here, also without the redis
+    class RedisError(Exception):  # type: ignore[no-redef]  # extra; nothing raises it then
+        """Stand-in: this middleware is only enabled with ``--state redis://``."""
 
 log = logging.getLogger(__name__)
 LEASE_META = "nc_domain_lease"
