@@ -63,15 +63,17 @@ class _Pending:
 
     def run(self) -> Run | None:
         if self.sorted_run is None and self.keys:
-            keys, docs = _sort(np.concatenate(self.keys), np.concatenate(self.docs))
+            keys, docs = unique_pairs(np.concatenate(self.keys), np.concatenate(self.docs))
             self.sorted_run = Run(-1, len(keys), keys, docs)
         return self.sorted_run
 
 
-def _sort(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def unique_pairs(keys: np.ndarray, docs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct (key, doc) pairs, sorted by key then doc: the same pair twice says nothing
+    more (a run stores it once; a probe counts it once)."""
     order = np.lexsort((docs, keys))
     keys, docs = keys[order], docs[order]
-    if len(keys) > 1:  # the same (key, doc) twice says nothing more
+    if len(keys) > 1:
         keep = np.ones(len(keys), dtype=bool)
         keep[1:] = (keys[1:] != keys[:-1]) | (docs[1:] != docs[:-1])
         keys, docs = keys[keep], docs[keep]

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from newscrawl.dedup.sketch import SENT_BANDS
 from newscrawl.dedup.text import TextFeatures
 
 _U64 = np.uint64
@@ -46,11 +47,9 @@ class FeatureBatch:
     numbers: list[tuple[str, ...]]
     doc_keys: np.ndarray | None
     bodies: list[bytes]
-    bands: int  # SENT_BANDS the sentence keys were made with
 
     @classmethod
     def pack(cls, feats: list[TextFeatures], bodies: list[bytes]) -> FeatureBatch:
-        bands = feats[0].sent_keys.shape[1] if feats and feats[0].sent_keys.ndim == 2 else 1
         doc_keys = None
         if feats and all(f.doc_keys is not None for f in feats):
             doc_keys = np.stack([np.asarray(f.doc_keys, dtype=_I64) for f in feats])
@@ -68,7 +67,6 @@ class FeatureBatch:
             numbers=[tuple(f.numbers) for f in feats],
             doc_keys=doc_keys,
             bodies=bodies,
-            bands=bands,
         )
 
     def unpack(self) -> list[tuple[TextFeatures, bytes]]:
@@ -86,7 +84,7 @@ class FeatureBatch:
         titles, names = cut_lists(self.title), cut_lists(self.names)
         narrative, bounds = cut_lists(self.narrative), cut_lists(self.sent_bounds)
         stems, srcs = cut(self.stems), cut(self.sent_src)
-        keys = [k.reshape(-1, self.bands) for k in cut(self.sent_keys)]
+        keys = [k.reshape(-1, SENT_BANDS) for k in cut(self.sent_keys)]
         has_src, counts, hashes = self.has_src.tolist(), self.stem_count.tolist(), self.body_hash.tolist()
         out = []
         for i, body in enumerate(self.bodies):

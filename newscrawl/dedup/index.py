@@ -40,6 +40,7 @@ from urllib.parse import urlsplit
 import numpy as np
 
 from newscrawl.dedup import sketch, verify
+from newscrawl.dedup.bandruns import unique_pairs
 from newscrawl.dedup.featurebatch import FeatureBatch
 from newscrawl.dedup.store import Assignment, DocRow, IndexStore, SQLiteStore, pack_text
 from newscrawl.dedup.text import TextFeatures, features_batch
@@ -343,12 +344,7 @@ class DedupIndex:
         n_keys = np.array([len(f.sent_keys) for f in feats], dtype=np.int64)
         s_keys = np.concatenate([f.sent_keys.reshape(-1) for f in feats]).astype(np.int64, copy=False)
         s_owner = np.repeat(np.arange(len(feats)), [f.sent_keys.size for f in feats])
-        if len(s_keys) > 1:  # a sentence repeated within one text is one piece of evidence
-            order = np.lexsort((s_owner, s_keys))
-            s_keys, s_owner = s_keys[order], s_owner[order]
-            keep = np.ones(len(s_keys), dtype=bool)
-            keep[1:] = (s_keys[1:] != s_keys[:-1]) | (s_owner[1:] != s_owner[:-1])
-            s_keys, s_owner = s_keys[keep], s_owner[keep]
+        s_keys, s_owner = unique_pairs(s_keys, s_owner)  # a sentence repeated in one text counts once
         self.store.add_band_keys("doc", d_keys, doc_of[d_owner])
         self.store.add_band_keys("sent", s_keys, doc_of[s_owner])
         found_a: list[np.ndarray] = []

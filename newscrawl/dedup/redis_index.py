@@ -289,16 +289,16 @@ class RedisStore:
         :data:`HOT_BUCKET` docs is retired (``hot:<view>``) and its bucket deleted, so a lookup
         costs the same however large the index grows."""
         pairs = list(zip(keys.tolist(), owners.tolist(), strict=True))
-        keys = sorted({k for k, _ in pairs})
+        distinct = sorted({k for k, _ in pairs})
         members: dict[int, set[int]] = {}
-        if keys:
-            hot_flags = self._call(self.client.smismember, self._k("hot", view), keys)
-            self._hot[view].update(k for k, hot in zip(keys, hot_flags, strict=True) if hot)
-            keys = [k for k, hot in zip(keys, hot_flags, strict=True) if not hot]
+        if distinct:
+            hot_flags = self._call(self.client.smismember, self._k("hot", view), distinct)
+            self._hot[view].update(k for k, hot in zip(distinct, hot_flags, strict=True) if hot)
+            live = [k for k, hot in zip(distinct, hot_flags, strict=True) if not hot]
             pipe = self.client.pipeline(transaction=False)
-            for key in keys:
+            for key in live:
                 pipe.smembers(self._k("band", view, key))
-            for key, found in zip(keys, self._call(pipe.execute), strict=True):
+            for key, found in zip(live, self._call(pipe.execute), strict=True):
                 docs = {int(m) for m in found} | self._bands[view].get(key, set())
                 if len(docs) >= HOT_BUCKET:
                     self._new_hot[view].add(key)
